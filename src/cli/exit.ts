@@ -1,0 +1,25 @@
+import { exitCodeOf, PromoscoreError } from '../core/errors.ts';
+import { createLogger } from '../observability/log.ts';
+
+/**
+ * Wraps a command's action: a foreseen failure prints its message (no stack) and exits with its
+ * contract code; anything else is an infrastructure failure (exit 5, safe to retry) with a trace.
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? 0;
+    } catch (err) {
+      const log = createLogger();
+      const code = exitCodeOf(err);
+      if (err instanceof PromoscoreError) {
+        log.error(err.message, { exit_code: code });
+      } else {
+        const e = err as Error;
+        log.error(`unexpected failure: ${e?.message ?? String(err)}`, { exit_code: code, stack: e?.stack });
+      }
+      process.exitCode = code;
+    }
+  };
+}

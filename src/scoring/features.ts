@@ -1,0 +1,58 @@
+/**
+ * The feature contract between the warehouse (sql/candidates.sql, sql/surfaces.sql) and the scoring
+ * stage. Numeric columns are DOUBLE so the embedded engine can hand them over as raw Float64Arrays;
+ * "none" is encoded as -1 where a column is nullable in the source tables.
+ */
+
+/** One row per (campaign, targeted market, targeted surface); ordered by market, surface, track_id, campaign_id. */
+export const CANDIDATE_STRING_COLUMNS = ['track_id', 'market', 'surface', 'campaign_id', 'licensor_id'] as const;
+
+export const CANDIDATE_NUMERIC_COLUMNS = [
+  /** 1 when status = 'active' and start_date <= as_of <= end_date */
+  'campaign_active',
+  /** 1 when licensors.status = 'active' */
+  'licensor_active',
+  /** 1 when track_restrictions has (track_id, market) */
+  'restricted',
+  /** days between tracks.release_date and as_of (may be negative for future releases) */
+  'track_age_days',
+  'commission_rate',
+  /** campaigns.daily_impression_target, -1 when NULL */
+  'daily_impression_target',
+  /** licensors.max_share, -1 when NULL */
+  'licensor_max_share',
+  // engagement of (track, market, surface) over the window [as_of - window_days, as_of), all traffic
+  'impressions',
+  'streams',
+  'skips',
+  'saves',
+  'completions',
+  // the promoted part of the same window
+  'promoted_impressions',
+  'promoted_streams',
+  'promoted_skips',
+  'promoted_saves',
+  /** streams of the track in the market over the last 28 days, all surfaces (activity eligibility) */
+  'market_streams_28d',
+  /** impressions over the last 7 days (forecast basis: daily forecast = impressions_7d / 7) */
+  'impressions_7d',
+  /** promoted impressions of this campaign's row yesterday (pacing) */
+  'promoted_impressions_1d',
+] as const;
+
+export type CandidateStringColumn = (typeof CANDIDATE_STRING_COLUMNS)[number];
+export type CandidateNumericColumn = (typeof CANDIDATE_NUMERIC_COLUMNS)[number];
+
+/** One row per (market, surface) of surface_capacity; ordered by market, surface. */
+export const SURFACE_STRING_COLUMNS = ['market', 'surface'] as const;
+export const SURFACE_NUMERIC_COLUMNS = [
+  'daily_impressions',
+  'max_promoted_share',
+  /** organic (non-promoted) impressions and skips of every track in (market, surface) over the window: the skip baseline */
+  'organic_impressions',
+  'organic_skips',
+] as const;
+export type SurfaceNumericColumn = (typeof SURFACE_NUMERIC_COLUMNS)[number];
+
+export const SURFACES = ['radio', 'autoplay', 'mix'] as const;
+export type Surface = (typeof SURFACES)[number];

@@ -1,0 +1,132 @@
+/**
+ * The snapshot contract (DESIGN.md, "Snapshot protocol" and "Contracts"): object layout, manifest,
+ * LATEST. Serving layers and other programs rely on every name here; change them only with a
+ * FORMAT_VERSION bump.
+ */
+export const FORMAT_VERSION = 1;
+
+/** Contract columns, in order; diagnostic columns may follow. */
+export const SNAPSHOT_COLUMNS = [
+  ['track_id', 'utf8'],
+  ['market', 'utf8'],
+  ['surface', 'utf8'],
+  ['campaign_id', 'utf8'],
+  ['licensor_id', 'utf8'],
+  ['score', 'float32'],
+  ['boost', 'float32'],
+  ['share', 'float64'],
+  ['upper', 'float64'],
+  ['value', 'float64'],
+  ['headroom', 'float64'],
+  ['skip_upper', 'float64'],
+  ['reason', 'uint32'],
+] as const;
+
+export const paths = {
+  versionDir: (dataset: string, version: string) => `${dataset}/versions/${version}/`,
+  shard: (dataset: string, version: string, file: string) => `${dataset}/versions/${version}/${file}`,
+  shardFile: (n: number) => `part-${String(n).padStart(5, '0')}.arrow`,
+  manifest: (dataset: string, version: string) => `${dataset}/versions/${version}/manifest.json`,
+  /** manifest path relative to the dataset, as LATEST names it */
+  manifestRel: (version: string) => `versions/${version}/manifest.json`,
+  latest: (dataset: string) => `${dataset}/LATEST`,
+};
+
+export interface LatestPointer {
+  version: string;
+  /** path of the manifest relative to the dataset directory */
+  manifest: string;
+}
+
+export interface ShardEntry {
+  /** path relative to the version directory, e.g. part-00003.arrow */
+  path: string;
+  bucket: number;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  /** base64 of the big-endian CRC32C (as GCS reports it) */
+  crc32c: string;
+}
+
+export interface Certificate {
+  primal: number;
+  dual_bound: number;
+  gap: number;
+  max_violation: number;
+}
+
+export interface SurfaceAllocation {
+  surface: string;
+  capacity: number;
+  skip_baseline: number;
+  skip_tolerance: number;
+  used: number;
+  capacity_price: number;
+  skip_price: number;
+}
+
+export interface LicensorCapAllocation {
+  licensor_id: string;
+  cap: number;
+  used: number;
+  price: number;
+}
+
+export interface MarketAllocation {
+  market: string;
+  surfaces: SurfaceAllocation[];
+  licensor_caps: LicensorCapAllocation[];
+  certificate: Certificate;
+}
+
+export interface AllocationSection {
+  tolerance: number;
+  certificate: Certificate;
+  markets: MarketAllocation[];
+}
+
+export interface QualityCheckResult {
+  check: string;
+  table?: string;
+  column?: string;
+  policy: 'fail' | 'drop' | 'warn';
+  status: 'pass' | 'fail' | 'dropped' | 'warned';
+  offending: number;
+  examples?: string[];
+  detail?: string;
+}
+
+export interface Manifest {
+  format_version: number;
+  dataset: string;
+  version: string;
+  as_of: string;
+  created_at: string;
+  producer: {
+    package_version: string;
+    git_sha: string;
+    spec_hash: string;
+    job_name: string;
+    run_id: string;
+  };
+  inputs: {
+    warehouse: string;
+    tables: { table: string; rows: number; fingerprint: string }[];
+    queries: { name: string; job_id: string; rows: number; bytes_processed?: number }[];
+    fingerprint: string;
+  };
+  /** Arrow schema: field name, type, nullable */
+  schema: { name: string; type: string; nullable: boolean }[];
+  buckets: number;
+  shards: ShardEntry[];
+  stats: {
+    rows: number;
+    promoted_rows: number;
+    by_market_surface: { market: string; surface: string; rows: number; promoted: number }[];
+    score_quantiles: Record<string, number>;
+  };
+  quality: { input: QualityCheckResult[]; output: QualityCheckResult[] };
+  allocation: AllocationSection;
+  previous_version: string | null;
+}
