@@ -152,6 +152,9 @@ function issueMessage(issue: z.core.$ZodIssue): string {
       return `expected ${issue.expected}`;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    case 'invalid_key':
+      // a record key failed its own schema: its message says what keys may look like
+      return issue.issues.map((i) => i.message).join('; ');
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:

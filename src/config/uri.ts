@@ -110,7 +110,7 @@ export function parseStoreUri(value: string, opts: ParseOptions = {}): StoreTarg
       fail(flag, value, `invalid bucket name ${JSON.stringify(bucket)}`, 'gs://BUCKET/PREFIX');
     }
     if (bucket.startsWith('goog')) fail(flag, value, 'bucket names may not start with "goog"', 'gs://BUCKET/PREFIX');
-    if (prefix.startsWith('/') || prefix.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) {
+    if (prefix !== '' && prefix.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) {
       fail(flag, value, `invalid prefix ${JSON.stringify(prefix)} (empty, "." or ".." segments)`, 'gs://BUCKET/PREFIX');
     }
     return { kind: 'gcs', uri: prefix ? `gs://${bucket}/${prefix}` : `gs://${bucket}`, bucket, prefix };
