@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { action } from './exit.ts';
+import { createLogger, type LogFormat } from '../observability/log.ts';
+import { createProgress } from '../observability/progress.ts';
+import { runJob, type RunOptions } from '../run/run-job.ts';
+import { printRunSummary } from '../run/summary.ts';
+import { parseShard } from '../run/shard.ts';
+import { UsageError } from '../core/errors.ts';
+
+export interface CommonRunFlags {
+  job?: string;
+  asOf?: string;
+  warehouse?: string;
+  store?: string;
+  notify?: string;
+  dataset?: string;
+  spec?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  report?: string | false;
+  logFormat?: string;
+  shard?: string;
+  scale?: string;
+}
+
+/** Options shared by run, plan and backfill. */
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--job <file>', 'job definition (YAML or JSON), e.g. jobs/nightly.yaml')
+    .option('--warehouse <uri>', 'bigquery://PROJECT/DATASET | duckdb:FILE | parquet:DIR (default: generated sample)')
+    .option('--store <uri>', 'gs://BUCKET/PREFIX | file://DIR (default: file://./.promoscore/store)')
+    .option('--notify <uri>', 'pubsub://projects/P/topics/T | file://PATH.ndjson (default: file://./.promoscore/outbox.ndjson)')
+    .option('--dataset <name>', 'snapshot dataset name (default: promo_scores)')
+    .option('--spec <file>', 'scoring spec file (default: specs/default.yaml)')
+    .option('--scale <n>', 'scale of the generated sample when no warehouse is given (default 1)')
+    .option('--force', 'publish a new version even if this identity was already published or rolled back')
+    .option('--report <dir>', 'directory for the HTML report (default: ./.promoscore/reports)')
+    .option('--no-report', 'do not write the HTML report')
+    .option('--log-format <format>', 'json | text (default: text on a terminal, json otherwise)');
+}
+
+export function toRunOptions(flags: CommonRunFlags): RunOptions {
+  if (flags.logFormat && flags.logFormat !== 'json' && flags.logFormat !== 'text') {
+    throw new UsageError(`--log-format: "${flags.logFormat}" must be json or text`);
+  }
+  let scale: number | undefined;
+  if (flags.scale !== undefined) {
+    scale = Number(flags.scale);
+    if (!Number.isFinite(scale) || scale <= 0 || scale > 1000) throw new UsageError(`--scale: "${flags.scale}" must be a number in (0, 1000]`);
+  }
+  return {
+    job: flags.job,
+    asOf: flags.asOf,
+    warehouse: flags.warehouse,
+    store: flags.store,
+    notify: flags.notify,
+    dataset: flags.dataset,
+    spec: flags.spec,
+    force: flags.force,
+    dryRun: flags.dryRun,
+    reportDir: flags.report === false ? null : flags.report,
+    shard: flags.shard !== undefined ? parseShard(flags.shard, '--shard') : undefined,
+    scale,
+  };
+}
+
+export function loggerFor(flags: CommonRunFlags) {
+  return createLogger({ format: flags.logFormat as LogFormat | undefined });
+}
+
+export function registerRun(program: Command): void {
+  const cmd = program.command('run').description('run the job once: plan, extract, validate, score, gate, publish, notify, report');
+  addRunOptions(cmd)
+    .option('--as-of <date|hour>', 'logical time: YYYY-MM-DD (daily) or YYYY-MM-DDTHH (hourly); default: now (UTC)')
+    .option('--dry-run', 'plan only: resolve config and version identity, estimate bytes scanned; publish nothing')
+    .option('--shard <i/n>', 'run task i of n (default from CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ promoscore run
+  $ promoscore run --as-of 2026-11-25 --scale 10
+  $ promoscore run --job jobs/nightly.yaml --warehouse duckdb:features.duckdb --store file:///data/promo
+  $ promoscore run --job jobs/hourly.yaml --as-of 2026-11-25T13 --log-format json
+  $ promoscore run --warehouse bigquery://my-proj/promo_features --store gs://my-bucket/snapshots \\
+      --notify pubsub://projects/my-proj/topics/promo-snapshots
+
+Exit codes: 0 published or already published, 2 usage/config error, 3 input data failed validation,
+4 output failed a gate, 5 infrastructure failure (safe to retry), 6 lost a race to a concurrent run.`,
+    )
+    .action(
+      action(async (flags: CommonRunFlags) => {
+        const log = loggerFor(flags);
+        const result = await runJob(toRunOptions(flags), log, { progress: createProgress() });
+        printRunSummary(result, log);
+      }),
+    );
+}

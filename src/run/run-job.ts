@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Table } from 'apache-arrow';
+import { canonicalJson, sha256Hex } from '../core/hash.ts';
+import { InfraError, OutputGateError, PromoscoreError, UsageError } from '../core/errors.ts';
+import type { Logger } from '../observability/log.ts';
+import { noProgress, type Progress } from '../observability/progress.ts';
+import { StageClock, type StageTiming } from '../observability/stages.ts';
+import { histogram, renderRunReport } from '../observability/report-html.ts';
+import { defaultJob, loadJob, withEnvironment, type JobConfig } from '../config/job.ts';
+import { parseNotifyUri, parseStoreUri, parseWarehouseUri } from '../config/uri.ts';
+import { loadSpec, specHash } from '../scoring/spec.ts';
+import { score } from '../scoring/score.ts';
+import { openWarehouse } from '../warehouse/open.ts';
+import { featureParams, loadQuery } from '../warehouse/queries.ts';
+import type { QueryResult, Warehouse } from '../warehouse/port.ts';
+import { ensureDefaultSample } from '../cli/sample-data.ts';
+import { openStore } from '../store/open.ts';
+import { openNotifier } from '../notify/open.ts';
+import { readLatest, readManifest } from '../snapshot/read.ts';
+import { versionId } from '../snapshot/version.ts';
+import { publishSnapshot } from '../snapshot/publish.ts';
+import { isRolledBack } from '../snapshot/rollback.ts';
+import type { Manifest, QualityCheckResult } from '../snapshot/contract.ts';
+import { paths } from '../snapshot/contract.ts';
+import { QualityConfigSchema } from '../quality/config.ts';
+import { runInputGates } from '../quality/input.ts';
+import { runOutputGates } from '../quality/output.ts';
+import { defaultAsOf, parseAsOf, type AsOf } from './as-of.ts';
+import type { ShardSpec } from './shard.ts';
+
+export interface RunOptions {
+  job?: string;
+  asOf?: string;
+  warehouse?: string;
+  store?: string;
+  notify?: string;
+  dataset?: string;
+  spec?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  shard?: ShardSpec;
+  /** scale of the generated sample when no warehouse is configured */
+  scale?: number;
+  /** where the HTML report goes; null: none */
+  reportDir?: string | null;
+  /** called after every publish step; tests inject crashes here */
+  faults?: (step: string) => void | Promise<void>;
+}
+
+export interface RunResult {
+  status: 'published' | 'already-published' | 'planned';
+  dataset: string;
+  version: string;
+  asOf: string;
+  rows: number;
+  manifestUri: string;
+  storeUri: string;
+  runId: string;
+  stages: StageTiming[];
+  peakRssBytes: number;
+  byMarketSurface: { market: string; surface: string; rows: number; promoted: number }[];
+  promotedRows: number;
+  reportPath?: string;
+  dryRun?: { query: string; bytesProcessed: number }[];
+  /** with dryRun: whether LATEST already names this version */
+  alreadyPublished?: boolean;
+  quality?: { input: QualityCheckResult[]; output: QualityCheckResult[] };
+}
+
+export interface RunUi {
+  progress?: Progress;
+}
+
+const PACKAGE_VERSION = '0.1.0';
+
+/** The whole job, once: plan, extract, validate, score, gate, write, notify, report (DESIGN.md, "One run"). */
+export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}): Promise<RunResult> {
+  const progress = ui.progress ?? noProgress;
+  const clock = new StageClock();
+  const runId = randomUUID();
+  try {
+    // ---- plan
+    const job: JobConfig = withEnvironment(opts.job ? loadJob(opts.job, { qualitySchema: QualityConfigSchema }) : defaultJob());
+    // flags are checked by the same parsers as job files, so a typo fails here at exit 2, naming the flag
+    if (opts.warehouse) parseWarehouseUri(opts.warehouse, { flag: '--warehouse' });
+    if (opts.store) parseStoreUri(opts.store, { flag: '--store' });
+    if (opts.notify) parseNotifyUri(opts.notify, { flag: '--notify' });
+    const dataset = opts.dataset ?? job.dataset;
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(dataset)) {
+      throw new UsageError(`--dataset: "${dataset}" must be 1-128 characters of letters, digits, _ . - (not starting with . or -)`);
+    }
+    const asOf: AsOf = opts.asOf ? parseAsOf(opts.asOf) : defaultAsOf(job.cadence);
+    const log = baseLog.child({ run_id: runId, job: job.name, dataset, as_of: asOf.text });
+    const spec = await loadSpec(opts.spec ?? job.spec);
+    const specH = specHash(spec);
+    const quality = QualityConfigSchema.parse(job.quality ?? {});
+
+    let warehouseUri = opts.warehouse ?? job.warehouse;
+    if (!warehouseUri) {
+      progress.start('sample');
+      const dir = await ensureDefaultSample(resolve('.promoscore/sample'), asOf.date, { scale: opts.scale ?? 1 });
+      progress.finish(dir);
+      warehouseUri = `parquet:${dir}`;
+    }
+    const storeUri = opts.store ?? job.store;
+    const notifyUri = opts.notify ?? job.notify;
+    const store = await openStore(storeUri);
+    const warehouse = await openWarehouse(warehouseUri, {
+      jobName: job.name,
+      runId,
+      location: job.bigquery?.location,
+      maximumBytesBilled: job.bigquery?.maximum_bytes_billed,
+      scratchDataset: job.bigquery?.scratch_dataset,
+      labels: job.bigquery?.labels,
+    });
+    try {
+      const inputs = await clock.time('plan', () => warehouse.describeInputs());
+      const inputFingerprint = sha256Hex(canonicalJson(inputs));
+      const version = versionId({ dataset, asOf: asOf.text, specHash: specH, inputFingerprint, force: opts.force });
+      log.info('planned', { version, warehouse: warehouse.uri, store: store.uri, spec_hash: specH });
+
+      const latest = await readLatest(store, dataset);
+      if (!opts.force && !opts.dryRun && (await isRolledBack(store, dataset, version))) {
+        // a known-bad output: the same gate failure every time until the inputs change or someone forces it
+        throw new OutputGateError(
+          `version ${version} of ${dataset} was rolled back; rerunning the same inputs would bring it back: pass --force to publish anyway`,
+        );
+      }
+      const params = featureParams(asOf.date, spec);
+      const labels = { job: job.name, run_id: runId, as_of: asOf.text };
+      const requests = ['candidates', 'surfaces'].map((name) => ({ name, sql: loadQuery(name), params, labels }));
+      if (opts.dryRun) {
+        const dry = await Promise.all(requests.map((r) => warehouse.dryRun(r)));
+        return finish(clock, {
+          status: 'planned', dataset, version, asOf: asOf.text, rows: 0,
+          manifestUri: store.uriOf(paths.manifest(dataset, version)), storeUri: store.uri, runId,
+          byMarketSurface: [], promotedRows: 0, alreadyPublished: latest?.pointer.version === version,
+          dryRun: dry.map((d) => ({ query: d.name, bytesProcessed: d.bytesProcessed })),
+        });
+      }
+
+      if (latest?.pointer.version === version) {
+        log.notice('already published: nothing to do', { version });
+        const m = await readManifest(store, dataset, version);
+        return finish(clock, {
+          status: 'already-published', dataset, version, asOf: asOf.text, rows: m.stats.rows,
+          manifestUri: store.uriOf(paths.manifest(dataset, version)), storeUri: store.uri, runId,
+          byMarketSurface: m.stats.by_market_surface, promotedRows: m.stats.promoted_rows,
+        });
+      }
+
+      // ---- extract
+      progress.start('extract');
+      const [cand, surf] = await clock.time(
+        'extract',
+        async () => [await warehouse.query(requests[0]), await warehouse.query(requests[1])] as [QueryResult, QueryResult],
+        (r) => r[0].table.numRows,
+      );
+      progress.finish(`${cand.table.numRows.toLocaleString('en-US')} candidate rows`);
+      log.info('extracted', { candidates: cand.table.numRows, surfaces: surf.table.numRows, seconds: last(clock).seconds });
+
+      // ---- validate inputs
+      const gated = await clock.time('validate', () =>
+        runInputGates({ warehouse, asOf: asOf.date, candidates: cand.table, surfaces: surf.table, config: quality, log }),
+      );
+
+      // ---- score
+      let previous: Manifest | null = null;
+      if (latest) {
+        try {
+          previous = await readManifest(store, dataset, latest.pointer.version);
+        } catch (err) {
+          log.warn('previous manifest unreadable: no warm start, no drift gate', { error: (err as Error).message });
+        }
+      }
+      progress.start('score', gated.candidates.numRows);
+      const scored = await clock.time(
+        'score',
+        () => score({ candidates: gated.candidates, surfaces: gated.surfaces }, spec, { asOf: asOf.date, seed: `${dataset}|${asOf.text}|${specH}`, warmStart: previous?.allocation }),
+        (r) => r.table.numRows,
+      );
+      progress.finish(`gap ${scored.allocation.certificate.gap.toExponential(2)}`);
+
+      // ---- validate outputs
+      const outputResults = await clock.time('gate', () =>
+        runOutputGates({ output: scored, previous, config: quality, tolerance: spec.solver.tolerance }),
+      );
+
+      // ---- write, swap, notify
+      const notifier = await openNotifier(notifyUri);
+      progress.start('publish');
+      let published;
+      try {
+        published = await clock.time(
+          'publish',
+          () =>
+            publishSnapshot({
+              store,
+              notifier,
+              dataset,
+              version,
+              asOf: asOf.text,
+              table: scored.table,
+              buckets: job.buckets,
+              log,
+              faults: opts.faults,
+              manifest: {
+                producer: { package_version: PACKAGE_VERSION, git_sha: gitSha(), spec_hash: specH, job_name: job.name, run_id: runId },
+                inputs: {
+                  warehouse: warehouse.uri,
+                  tables: inputs,
+                  queries: [cand, surf].map((q, i) => ({ name: requests[i].name, job_id: q.jobId, rows: q.table.numRows, bytes_processed: q.bytesProcessed })),
+                  fingerprint: inputFingerprint,
+                },
+                quality: { input: gated.results, output: outputResults },
+                allocation: scored.allocation,
+                previous_version: latest?.pointer.version ?? null,
+              },
+            }),
+          () => scored.table.numRows,
+        );
+      } finally {
+        await notifier.close();
+      }
+      progress.finish(published.status);
+      const m = published.manifest;
+      const result: RunResult = {
+        status: published.status === 'already-published' ? 'already-published' : 'published',
+        dataset, version, asOf: asOf.text, rows: m.stats.rows,
+        manifestUri: store.uriOf(paths.manifest(dataset, version)), storeUri: store.uri, runId,
+        byMarketSurface: m.stats.by_market_surface, promotedRows: m.stats.promoted_rows,
+        quality: m.quality,
+      };
+      // ---- report
+      if (opts.reportDir !== null) {
+        result.reportPath = await writeReport(opts.reportDir ?? '.promoscore/reports', result, scored.table, m, clock);
+      }
+      log.notice('run finished', { status: result.status, version, rows: result.rows, seconds: clock.totalSeconds });
+      return finish(clock, result);
+    } finally {
+      await warehouse.close();
+      await store.close?.();
+    }
+  } catch (err) {
+    clock.stop();
+    if (err instanceof PromoscoreError) throw err;
+    throw new InfraError(`run failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+}
+
+function last(clock: StageClock): StageTiming {
+  return clock.stages[clock.stages.length - 1];
+}
+
+function finish(clock: StageClock, r: Omit<RunResult, 'stages' | 'peakRssBytes'> & Partial<RunResult>): RunResult {
+  const peak = clock.peakRssBytes;
+  clock.stop();
+  return { ...r, stages: clock.stages, peakRssBytes: peak };
+}
+
+let cachedSha: string | undefined;
+function gitSha(): string {
+  if (cachedSha !== undefined) return cachedSha;
+  cachedSha = process.env.PROMOSCORE_GIT_SHA ?? process.env.GIT_SHA ?? 'unknown';
+  return cachedSha;
+}
+
+async function writeReport(dir: string, r: RunResult, table: Table, m: Manifest, clock: StageClock): Promise<string> {
+  const share = table.getChild('share')!.toArray() as Float64Array;
+  const promoted = (i: number) => share[i] > 0;
+  const html = renderRunReport({
+    dataset: r.dataset, version: r.version, asOf: r.asOf, status: r.status, runId: r.runId, createdAt: m.created_at,
+    rows: r.rows, promotedRows: r.promotedRows, peakRssBytes: clock.peakRssBytes, stages: clock.stages,
+    byMarketSurface: m.stats.by_market_surface,
+    scoreHistogram: histogram(table.getChild('score')!.toArray() as Float32Array, 40, promoted),
+    boostHistogram: histogram(table.getChild('boost')!.toArray() as Float32Array, 40, promoted),
+    allocation: m.allocation,
+    quality: m.quality,
+  });
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${r.dataset}-${r.version}.html`);
+  await writeFile(file + '.tmp', html);
+  await rename(file + '.tmp', file);
+  return file;
+}

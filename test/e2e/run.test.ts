@@ -1,0 +1,146 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { logEntries, runCli } from '../support/cli.ts';
+import { SNAPSHOT_COLUMNS } from '../../src/snapshot/contract.ts';
+
+/**
+ * The spine, end to end through the real CLI: sample data -> DuckDB -> scoring -> snapshot -> LATEST
+ * -> outbox, twice, and the contract of what lands in the store.
+ */
+let root: string;
+let sample: string;
+const AS_OF = '2026-11-20';
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'promoscore-e2e-'));
+  sample = join(root, 'sample');
+  const r = await runCli(['sample-data', '--out', sample, '--scale', '0.05', '--seed', '7', '--as-of', AS_OF]);
+  expect(r.code, r.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function runArgs(store: string, outbox: string, extra: string[] = []) {
+  return ['run', '--warehouse', `parquet:${sample}`, '--store', `file://${store}`, '--notify', `file://${outbox}`, '--as-of', AS_OF, '--no-report', ...extra];
+}
+
+describe('promoscore run on the embedded warehouse', () => {
+  it('publishes a complete snapshot, then is a no-op on rerun; another store gets byte-identical shards', async () => {
+    const storeA = join(root, 'storeA');
+    const storeB = join(root, 'storeB');
+    const outbox = join(root, 'outbox.ndjson');
+    const first = await runCli(runArgs(storeA, outbox));
+    expect(first.code, first.stderr).toBe(0);
+    const summary = logEntries(first.stderr).find((e) => e.message === 'run summary')!;
+    expect(summary.status).toBe('published');
+    const version = summary.version as string;
+
+    const latest = JSON.parse(await readFile(join(storeA, 'promo_scores', 'LATEST'), 'utf8'));
+    expect(latest).toEqual({ version, manifest: `versions/${version}/manifest.json` });
+    const manifest = JSON.parse(await readFile(join(storeA, 'promo_scores', latest.manifest), 'utf8'));
+    expect(manifest.version).toBe(version);
+    expect(manifest.as_of).toBe(AS_OF);
+    expect(manifest.stats.rows).toBeGreaterThan(100);
+    expect(manifest.stats.promoted_rows).toBeGreaterThan(0);
+    expect(manifest.stats.promoted_rows).toBeLessThan(manifest.stats.rows);
+    expect(manifest.allocation.certificate.gap).toBeLessThanOrEqual(manifest.allocation.tolerance);
+
+    // every contract column, in order, with its type, in every shard; rows add up
+    let rows = 0;
+    for (const shard of manifest.shards) {
+      const bytes = await readFile(join(storeA, 'promo_scores', 'versions', version, shard.path));
+      const t = tableFromIPC(bytes);
+      rows += t.numRows;
+      expect(t.numRows).toBe(shard.rows);
+      const names = t.schema.fields.map((f) => f.name);
+      expect(names.slice(0, SNAPSHOT_COLUMNS.length)).toEqual(SNAPSHOT_COLUMNS.map((c) => c[0]));
+    }
+    expect(rows).toBe(manifest.stats.rows);
+
+    const outboxLines = (await readFile(outbox, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(outboxLines).toHaveLength(1);
+    expect(outboxLines[0].attributes ?? outboxLines[0]).toMatchObject({ dataset: 'promo_scores', version, event: 'published', as_of: AS_OF, rows: String(manifest.stats.rows) });
+
+    const again = await runCli(runArgs(storeA, outbox));
+    expect(again.code, again.stderr).toBe(0);
+    expect(logEntries(again.stderr).find((e) => e.message === 'run summary')!.status).toBe('already-published');
+    expect((await readFile(outbox, 'utf8')).trim().split('\n')).toHaveLength(1);
+
+    const other = await runCli(runArgs(storeB, join(root, 'outboxB.ndjson')));
+    expect(other.code, other.stderr).toBe(0);
+    expect(logEntries(other.stderr).find((e) => e.message === 'run summary')!.version).toBe(version);
+    const files = (await readdir(join(storeA, 'promo_scores', 'versions', version))).filter((f) => f.endsWith('.arrow')).sort();
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const a = await readFile(join(storeA, 'promo_scores', 'versions', version, f));
+      const b = await readFile(join(storeB, 'promo_scores', 'versions', version, f));
+      expect(a.equals(b), f).toBe(true);
+    }
+  });
+
+  it('writes an HTML report with plots and prints a readable summary in text mode', async () => {
+    const store = join(root, 'storeR');
+    const reports = join(root, 'reports');
+    const r = await runCli(
+      ['run', '--warehouse', `parquet:${sample}`, '--store', `file://${store}`, '--notify', `file://${join(root, 'o.ndjson')}`, '--as-of', AS_OF, '--report', reports, '--log-format', 'text'],
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^published: promo_scores \S+ \(as of 2026-11-20\)/);
+    expect(r.stdout).toMatch(/radio\s+[\d,]+ rows/);
+    const html = await readFile(join(reports, (await readdir(reports))[0]), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('promoted capacity used');
+  });
+
+  it('refuses bad flags with exit 2 naming the flag, and publishes nothing', async () => {
+    const store = join(root, 'storeBad');
+    const cases: [string[], RegExp][] = [
+      [['--as-of', '2026-13-40'], /--as-of/],
+      [['--warehouse', 'mysql://x'], /--warehouse/],
+      [['--store', 'ftp://x'], /--store/],
+      [['--dataset', '../escape'], /--dataset/],
+      [['--scale', '-3'], /--scale/],
+      [['--job', join(root, 'missing.yaml')], /missing\.yaml/],
+    ];
+    for (const [flags, named] of cases) {
+      const args = ['run', '--store', `file://${store}`, '--notify', `file://${join(root, 'bad.ndjson')}`, '--warehouse', `parquet:${sample}`, '--as-of', AS_OF, '--no-report', ...flags];
+      const r = await runCli(args);
+      expect(r.code, `${flags.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(named);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    }
+    expect(existsSync(join(store, 'promo_scores', 'LATEST'))).toBe(false);
+  });
+
+  it('a missing table is an input error (exit 3) naming it, and nothing is published', async () => {
+    const broken = join(root, 'broken');
+    const r0 = await runCli(['sample-data', '--out', broken, '--scale', '0.02', '--seed', '3', '--as-of', AS_OF]);
+    expect(r0.code, r0.stderr).toBe(0);
+    await rm(join(broken, 'surface_capacity.parquet'));
+    const store = join(root, 'storeBroken');
+    const r = await runCli(['run', '--warehouse', `parquet:${broken}`, '--store', `file://${store}`, '--notify', `file://${join(root, 'b.ndjson')}`, '--as-of', AS_OF, '--no-report']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/surface_capacity/);
+    expect(existsSync(join(store, 'promo_scores', 'LATEST'))).toBe(false);
+  });
+});
+
+describe('promoscore --help', () => {
+  it('every command has help with examples', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    const commands = ['run', 'plan', 'backfill', 'sample-data', 'snapshots', 'explain', 'serve'];
+    for (const c of commands) expect(top.stdout, c).toContain(c);
+    for (const c of [...commands, 'snapshots list', 'snapshots verify', 'snapshots rollback', 'snapshots gc']) {
+      const r = await runCli([...c.split(' '), '--help']);
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toMatch(/Examples:/);
+    }
+  });
+});
