@@ -1,0 +1,39 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openNotifier } from '../../src/notify/open.ts';
+import { OutboxNotifier, readOutbox } from '../../src/notify/outbox.ts';
+import { notifierContract } from '../contracts/notifier.contract.ts';
+
+notifierContract('local outbox', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'promoscore-outbox-'));
+  const file = join(dir, 'sub', 'outbox.ndjson');
+  return {
+    notifier: new OutboxNotifier(file),
+    readBack: async () =>
+      (await readOutbox(file)).map((m) => ({ id: m.id, attributes: { ...m.attributes }, orderingKey: m.ordering_key })),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('local outbox specifics', () => {
+  it('writes one JSON object per line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'promoscore-outbox-'));
+    try {
+      const n = await openNotifier(`file://${dir}/o.ndjson`);
+      await n.publish({ dataset: 'd', version: 'v', manifest_uri: 'u', as_of: '2026-01-01', rows: '0', event: 'published' });
+      const text = await readFile(join(dir, 'o.ndjson'), 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).attributes.version)).toEqual(['v']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses URIs that are not an ndjson file or not built', async () => {
+    await expect(openNotifier('file://./outbox.json')).rejects.toThrow(/PATH\.ndjson/);
+    await expect(openNotifier('pubsub://projects/p/topics/t')).rejects.toThrow(/not built yet/);
+    await expect(openNotifier('kafka://x')).rejects.toThrow(/unknown scheme/);
+  });
+});
