@@ -1,0 +1,46 @@
+import type { Certificate } from '../../snapshot/contract.ts';
+
+/**
+ * One market's allocation LP (DESIGN.md, "Allocation"), rows as parallel typed arrays:
+ *
+ *   maximize   sum_r value_r * headroom_r * x_r
+ *   subject to sum_{r in s} headroom_r * x_r               <= capacity_s      (surface capacity)
+ *              sum_{r in l} headroom_r * x_r               <= licensorCap_l   (licensor share cap)
+ *              sum_{r in s} headroom_r * skipExcess_r * x_r <= 0              (skip budget)
+ *              0 <= x_r <= upper_r
+ *
+ * surface and licensor hold dense ids local to the market (0..S-1, 0..L-1).
+ */
+export interface MarketProblem {
+  value: Float64Array;
+  headroom: Float64Array;
+  upper: Float64Array;
+  skipExcess: Float64Array;
+  surface: Int32Array;
+  licensor: Int32Array;
+  capacity: Float64Array;
+  licensorCap: Float64Array;
+}
+
+/** Prices of the surface constraints; licensor prices follow from them in closed form. */
+export interface SurfacePrices {
+  capacity: Float64Array;
+  skip: Float64Array;
+}
+
+export interface MarketSolution {
+  /** the granted share per row, exactly feasible */
+  x: Float64Array;
+  capacityPrice: Float64Array;
+  skipPrice: Float64Array;
+  licensorPrice: Float64Array;
+  capacityUsed: Float64Array;
+  skipUsed: Float64Array;
+  licensorUsed: Float64Array;
+  certificate: Certificate;
+  iterations: number;
+}
+
+export function problemSize(p: MarketProblem): { rows: number; surfaces: number; licensors: number } {
+  return { rows: p.value.length, surfaces: p.capacity.length, licensors: p.licensorCap.length };
+}
