@@ -1,0 +1,61 @@
+/**
+ * Retry policy for Cloud Storage calls. The client's own retries are off so that this module sees
+ * every attempt: it must know whether an earlier attempt may have been applied before a later one
+ * reports a failed precondition.
+ */
+export interface RetryPolicy {
+  /** total attempts, first included */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 250, maxDelayMs: 8000 };
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const RETRYABLE_NET = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
+
+/** The HTTP status carried by an error from the storage client (ApiError, GaxiosError, upload error). */
+export function httpStatusOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; status?: unknown; response?: { status?: unknown } } | null;
+  if (!e || typeof e !== 'object') return undefined;
+  if (typeof e.code === 'number') return e.code;
+  if (typeof e.code === 'string' && /^\d{3}$/.test(e.code)) return Number(e.code);
+  if (typeof e.status === 'number') return e.status;
+  if (typeof e.response?.status === 'number') return e.response.status;
+  return undefined;
+}
+
+export function isRetryable(err: unknown): boolean {
+  const status = httpStatusOf(err);
+  if (status !== undefined) return RETRYABLE_STATUS.has(status);
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code.toUpperCase() : '';
+  if (RETRYABLE_NET.has(code)) return true;
+  const msg = typeof e?.message === 'string' ? e.message : '';
+  return /socket hang up|ECONNRESET|ECONNREFUSED|other side closed|premature close/i.test(msg);
+}
+
+/** Exponential backoff without jitter: reruns behave the same, and few writers contend here. */
+export function backoffMs(policy: RetryPolicy, failedAttempts: number): number {
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, failedAttempts - 1));
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `fn` until it succeeds, fails with a non-retryable error, or the attempts run out. `fn`
+ * receives the attempt number (1-based) and whether any earlier attempt failed retryably.
+ */
+export async function withRetry<T>(policy: RetryPolicy, fn: (attempt: number, retried: boolean) => Promise<T>): Promise<T> {
+  let retried = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt, retried);
+    } catch (err) {
+      if (attempt >= policy.attempts || !isRetryable(err)) throw err;
+      retried = true;
+      await sleep(backoffMs(policy, attempt));
+    }
+  }
+}
