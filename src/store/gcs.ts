@@ -20,7 +20,7 @@ import { crc32cBase64 } from '../core/hash.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import type { ObjectInfo, ObjectStore, ReadResult } from './port.ts';
 import { checkStorePath, parseGsUri } from './gcs/uri.ts';
-import { DEFAULT_RETRY, httpStatusOf, isRetryable, withRetry, type RetryPolicy } from './gcs/retry.ts';
+import { DEFAULT_RETRY, httpStatusOf, isRetryable, TransferMismatch, withRetry, type RetryPolicy } from './gcs/retry.ts';
 
 export { parseGsUri } from './gcs/uri.ts';
 
@@ -159,6 +159,7 @@ export function createGcsStore(uri: string, opts: GcsStoreOptions = {}): ObjectS
       } catch (err) {
         if (httpStatusOf(err) === 404) return null;
         if (err instanceof InfraError) throw err;
+        if (err instanceof TransferMismatch) throw new InfraError(`${where(path)}: ${err.message} (after ${policy.attempts} attempts)`);
         throw infra(path, 'download', err);
       }
     },
@@ -251,7 +252,7 @@ function download(file: File, where: string): Promise<ReadResult> {
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('error', (err: Error & { code?: unknown }) => {
       if (err.code === 'CONTENT_DOWNLOAD_MISMATCH') {
-        reject(new InfraError(`${where}: downloaded bytes do not match the service's crc32c`, { cause: err }));
+        reject(new TransferMismatch(`downloaded bytes do not match the service's crc32c`));
       } else reject(err);
     });
     stream.on('end', () => {
@@ -260,7 +261,7 @@ function download(file: File, where: string): Promise<ReadResult> {
       const generation = headers['x-goog-generation'];
       if (!hash.crc32c) return reject(new InfraError(`${where}: the download carried no crc32c (x-goog-hash), cannot verify it`));
       const got = crc32cBase64(data);
-      if (got !== hash.crc32c) return reject(new InfraError(`${where}: downloaded bytes have crc32c ${got}, the service says ${hash.crc32c}`));
+      if (got !== hash.crc32c) return reject(new TransferMismatch(`downloaded bytes have crc32c ${got}, the service says ${hash.crc32c}`));
       if (typeof generation !== 'string' || !generation) return reject(new InfraError(`${where}: the download carried no generation`));
       resolve({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), generation });
     });

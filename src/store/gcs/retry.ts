@@ -23,10 +23,18 @@ export function httpStatusOf(err: unknown): number | undefined {
   if (typeof e.code === 'string' && /^\d{3}$/.test(e.code)) return Number(e.code);
   if (typeof e.status === 'number') return e.status;
   if (typeof e.response?.status === 'number') return e.response.status;
-  return undefined;
+  // the resumable uploader reports a failed chunk as a plain Error: "Retry limit exceeded - status: 503 - ..."
+  const m = /\bstatus: (\d{3})\b/.exec(String((err as Error).message ?? ''));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Bytes that arrived damaged: worth another download, the copy at rest may be intact. */
+export class TransferMismatch extends Error {
+  override name = 'TransferMismatch';
 }
 
 export function isRetryable(err: unknown): boolean {
+  if (err instanceof TransferMismatch) return true;
   const status = httpStatusOf(err);
   if (status !== undefined) return RETRYABLE_STATUS.has(status);
   const e = err as { code?: unknown; message?: unknown } | null;

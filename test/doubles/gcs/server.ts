@@ -48,6 +48,8 @@ export interface RequestRecord {
   path: string;
   query: Record<string, string>;
   status: number;
+  contentRange?: string;
+  bodyBytes: number;
 }
 
 export interface GcsDoubleOptions {
@@ -144,16 +146,19 @@ export async function startGcsDouble(opts: GcsDoubleOptions = {}): Promise<GcsDo
     });
   });
 
-  function record(req: IncomingMessage, url: URL, status: number) {
-    requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), status });
+  function record(req: IncomingMessage, url: URL, status: number, bodyBytes: number) {
+    const contentRange = req.headers['content-range'];
+    requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), status, contentRange, bodyBytes });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter((p, i) => i > 0 || p !== '');
-    res.on('finish', () => record(req, url, res.statusCode));
+    let bodyBytes = 0;
+    res.on('finish', () => record(req, url, res.statusCode, bodyBytes));
     const body = await readBody(req);
+    bodyBytes = body.length;
 
     // /upload/storage/v1/b/B/o
     if (parts[0] === 'upload' && parts[1] === 'storage' && parts[2] === 'v1' && parts[3] === 'b' && parts[5] === 'o' && parts.length === 6) {
