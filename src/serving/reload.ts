@@ -1,0 +1,86 @@
+import type { NotificationAttributes } from '../notify/port.ts';
+import type { LoadOutcome, ScoreCache } from './loader.ts';
+
+/**
+ * The two ways a running cache learns of new versions:
+ * - polling LATEST (any store; a stat per interval, a read only when its generation moves);
+ * - a notification source (Pub/Sub subscription): each message is acked only after the new version
+ *   is swapped in or found not to be needed; a load that failed for store reasons is nacked so it is
+ *   redelivered, a corrupt version is acked (redelivery cannot fix it; logs and metrics say why).
+ */
+export interface Reloader {
+  stop(): Promise<void>;
+}
+
+export function pollLatest(cache: ScoreCache, intervalMs: number): Reloader {
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  let last: LoadOutcome | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    try {
+      const retry = !cache.ready || (last?.status === 'failed' && last.retryable);
+      if (retry || (await cache.latestGenerationChanged())) last = await cache.loadLatest({ jitter: cache.ready });
+    } catch (err) {
+      cache.logger.warn('checking LATEST failed', { error: (err as Error).message });
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(schedule);
+    }, intervalMs);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** A message as a subscription delivers it. */
+export interface NotificationMessage {
+  attributes: Partial<Record<keyof NotificationAttributes, string>>;
+  ack(): void;
+  nack(): void;
+}
+
+export interface NotificationSource {
+  /** start delivering messages to `handler` */
+  start(handler: (message: NotificationMessage) => Promise<void>): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function followNotifications(cache: ScoreCache, source: NotificationSource): Promise<Reloader> {
+  let inflight = 0;
+  let stopped = false;
+  let drained: (() => void) | null = null;
+  await source.start(async (message) => {
+    if (stopped) {
+      message.nack(); // shutting down: let another replica (or our next start) take it
+      return;
+    }
+    inflight++;
+    try {
+      const outcome = await cache.handleNotification(message.attributes);
+      if (outcome.status === 'failed' && outcome.retryable) message.nack();
+      else message.ack();
+    } catch {
+      message.nack();
+    } finally {
+      inflight--;
+      if (inflight === 0) drained?.();
+    }
+  });
+  return {
+    async stop() {
+      stopped = true;
+      // finish (and ack) the loads in flight before the subscription closes and flushes its acks
+      if (inflight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      await source.close();
+    },
+  };
+}
