@@ -4,9 +4,10 @@
  */
 import { parse } from '@cdktf/hcl2json';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const TF_DIR = join(import.meta.dirname, '../../terraform');
+export const TF_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../terraform');
 
 export type Block = Record<string, any>;
 

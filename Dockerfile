@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# promoscore as a container: production dependencies only, non-root, `promoscore` as entrypoint.
+#   docker build -t promoscore:$(git rev-parse --short HEAD) --build-arg GIT_SHA=$(git rev-parse HEAD) .
+#   docker run --rm promoscore:TAG run --help
+
+ARG NODE_IMAGE=node:20-slim
+
+# 1. Production dependencies, exactly as locked (no dev tools: vitest, typescript, highs...).
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# 2. The package's own files, selected by package.json "files" through `npm pack`, so the image
+#    ships what the npm package ships (test/package checks that set runs from a clean install).
+FROM ${NODE_IMAGE} AS pack
+WORKDIR /src
+COPY . .
+RUN npm pack --pack-destination /tmp --silent \
+ && mkdir /pkg \
+ && tar -xzf /tmp/promoscore-*.tgz -C /pkg --strip-components=1
+
+# 3. Runtime.
+FROM ${NODE_IMAGE} AS runtime
+ARG GIT_SHA=unknown
+ENV NODE_ENV=production \
+    PROMOSCORE_LOG_FORMAT=json \
+    PROMOSCORE_GIT_SHA=${GIT_SHA}
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=pack /pkg/ ./
+# Code stays root-owned and read-only to the process; only the working state directory
+# (reports, the embedded sample) is writable by the runtime user.
+RUN chmod 0755 bin/promoscore.mjs \
+ && ln -s /app/bin/promoscore.mjs /usr/local/bin/promoscore \
+ && mkdir -p /app/.promoscore \
+ && chown node:node /app/.promoscore
+USER node
+ENTRYPOINT ["promoscore"]
+CMD ["--help"]
