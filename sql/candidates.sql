@@ -1,0 +1,88 @@
+-- candidates: one row per (campaign, targeted market, targeted surface) with its eligibility
+-- inputs and engagement features; columns and order are the contract of src/scoring/features.ts.
+-- Parameters: @as_of DATE, @window_days INT64 (engagement window [as_of - window_days, as_of)),
+-- @markets ARRAY<STRING> (empty = every market; a task's share of markets otherwise).
+WITH targeted AS (
+  SELECT
+    c.campaign_id,
+    c.track_id,
+    c.licensor_id,
+    t.market,
+    t.surface,
+    c.status,
+    c.start_date,
+    c.end_date,
+    c.commission_rate,
+    c.daily_impression_target
+  FROM {{campaigns}} AS c
+  JOIN {{campaign_targets}} AS t ON t.campaign_id = c.campaign_id
+  WHERE ARRAY_LENGTH(@markets) = 0 OR t.market IN UNNEST(@markets)
+),
+track_markets AS (
+  SELECT DISTINCT track_id, market FROM targeted
+),
+-- one scan of the engagement window, restricted to the (track, market) pairs that are candidates
+engagement AS (
+  SELECT
+    e.track_id,
+    e.market,
+    e.surface,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.impressions, 0)) AS impressions,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.streams, 0)) AS streams,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.skips, 0)) AS skips,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.saves, 0)) AS saves,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.completions, 0)) AS completions,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.impressions, 0)) AS promoted_impressions,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.streams, 0)) AS promoted_streams,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.skips, 0)) AS promoted_skips,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.saves, 0)) AS promoted_saves,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 28 DAY), e.streams, 0)) AS streams_28d,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 7 DAY), e.impressions, 0)) AS impressions_7d,
+    SUM(IF(e.promoted AND e.event_date = DATE_SUB(@as_of, INTERVAL 1 DAY), e.impressions, 0)) AS promoted_impressions_1d
+  FROM {{engagement_daily}} AS e
+  JOIN track_markets AS k ON k.track_id = e.track_id AND k.market = e.market
+  WHERE e.event_date >= DATE_SUB(@as_of, INTERVAL GREATEST(@window_days, 28) DAY)
+    AND e.event_date < @as_of
+  GROUP BY e.track_id, e.market, e.surface
+),
+market_activity AS (
+  SELECT track_id, market, SUM(streams_28d) AS market_streams_28d
+  FROM engagement
+  GROUP BY track_id, market
+),
+restricted AS (
+  SELECT DISTINCT track_id, market FROM {{track_restrictions}}
+)
+SELECT
+  g.track_id,
+  g.market,
+  g.surface,
+  g.campaign_id,
+  g.licensor_id,
+  CAST(IF(g.status = 'active' AND g.start_date <= @as_of AND (g.end_date IS NULL OR g.end_date >= @as_of), 1, 0) AS FLOAT64) AS campaign_active,
+  CAST(IF(l.status = 'active', 1, 0) AS FLOAT64) AS licensor_active,
+  CAST(IF(r.track_id IS NULL, 0, 1) AS FLOAT64) AS restricted,
+  -- an unknown track or release date reads as -1 days old, which no age threshold admits
+  CAST(COALESCE(DATE_DIFF(@as_of, tr.release_date, DAY), -1) AS FLOAT64) AS track_age_days,
+  CAST(COALESCE(g.commission_rate, 0) AS FLOAT64) AS commission_rate,
+  CAST(COALESCE(g.daily_impression_target, -1) AS FLOAT64) AS daily_impression_target,
+  CAST(COALESCE(l.max_share, -1) AS FLOAT64) AS licensor_max_share,
+  CAST(COALESCE(e.impressions, 0) AS FLOAT64) AS impressions,
+  CAST(COALESCE(e.streams, 0) AS FLOAT64) AS streams,
+  CAST(COALESCE(e.skips, 0) AS FLOAT64) AS skips,
+  CAST(COALESCE(e.saves, 0) AS FLOAT64) AS saves,
+  CAST(COALESCE(e.completions, 0) AS FLOAT64) AS completions,
+  CAST(COALESCE(e.promoted_impressions, 0) AS FLOAT64) AS promoted_impressions,
+  CAST(COALESCE(e.promoted_streams, 0) AS FLOAT64) AS promoted_streams,
+  CAST(COALESCE(e.promoted_skips, 0) AS FLOAT64) AS promoted_skips,
+  CAST(COALESCE(e.promoted_saves, 0) AS FLOAT64) AS promoted_saves,
+  CAST(COALESCE(m.market_streams_28d, 0) AS FLOAT64) AS market_streams_28d,
+  CAST(COALESCE(e.impressions_7d, 0) AS FLOAT64) AS impressions_7d,
+  CAST(COALESCE(e.promoted_impressions_1d, 0) AS FLOAT64) AS promoted_impressions_1d
+FROM targeted AS g
+LEFT JOIN {{licensors}} AS l ON l.licensor_id = g.licensor_id
+LEFT JOIN {{tracks}} AS tr ON tr.track_id = g.track_id
+LEFT JOIN restricted AS r ON r.track_id = g.track_id AND r.market = g.market
+LEFT JOIN engagement AS e ON e.track_id = g.track_id AND e.market = g.market AND e.surface = g.surface
+LEFT JOIN market_activity AS m ON m.track_id = g.track_id AND m.market = g.market
+ORDER BY g.market, g.surface, g.track_id, g.campaign_id

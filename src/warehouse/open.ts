@@ -1,0 +1,30 @@
+/** Warehouse URIs (DESIGN.md): `duckdb:FILE`, `parquet:DIR`, `bigquery://PROJECT/DATASET`. */
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../core/errors.ts';
+import { DuckDBWarehouse } from './duckdb/warehouse.ts';
+import type { Warehouse } from './port.ts';
+
+export interface OpenWarehouseOptions {
+  /** DuckDB worker threads (default: every core) */
+  threads?: number;
+}
+
+function localPath(rest: string, uri: string): string {
+  // duckdb:file:///abs/path and duckdb:///abs/path are accepted as well as duckdb:PATH
+  const p = rest.startsWith('file://') ? fileURLToPath(rest) : rest.startsWith('//') ? rest.slice(2) : rest;
+  if (!p) throw new UsageError(`--warehouse ${uri}: missing path`);
+  return p;
+}
+
+export async function openWarehouse(uri: string, opts: OpenWarehouseOptions = {}): Promise<Warehouse> {
+  if (uri.startsWith('duckdb:')) {
+    return DuckDBWarehouse.open(uri, { kind: 'duckdb', file: localPath(uri.slice('duckdb:'.length), uri) }, opts);
+  }
+  if (uri.startsWith('parquet:')) {
+    return DuckDBWarehouse.open(uri, { kind: 'parquet', dir: localPath(uri.slice('parquet:'.length), uri) }, opts);
+  }
+  if (uri.startsWith('bigquery://')) {
+    throw new UsageError('bigquery:// warehouse is not built yet');
+  }
+  throw new UsageError(`--warehouse ${uri}: unknown scheme (expected duckdb:FILE, parquet:DIR or bigquery://PROJECT/DATASET)`);
+}
