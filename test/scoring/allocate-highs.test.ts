@@ -1,12 +1,11 @@
-import highsLoader from 'highs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { solveMarket } from '../../src/scoring/allocate/solve.ts';
+import { loadHighs, type HighsSolver } from './highs.ts';
 import { randomInstance, SHAPES, toLpText, violation } from './instances.ts';
 
-type Highs = Awaited<ReturnType<typeof highsLoader>>;
-let highs: Highs;
+let highs: HighsSolver;
 beforeAll(async () => {
-  highs = await highsLoader();
+  highs = await loadHighs();
 });
 
 const TOL = 1e-4;

@@ -62,7 +62,7 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     opts.warmStart ? clampPrices(opts.warmStart.capacity, S) : new Float64Array(S),
     opts.warmStart ? clampPrices(opts.warmStart.skip, S) : new Float64Array(S),
   );
-  let weights = new Float64Array(0);
+  let weights: Float64Array = new Float64Array(0);
   let primal = 0;
   let iterations = 0;
   const rows = 2 * S + 1;
