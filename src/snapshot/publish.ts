@@ -1,0 +1,310 @@
+import type { Table } from 'apache-arrow';
+import {
+  CorruptSnapshotError, InfraError, OutputGateError, PreconditionFailedError, PromoscoreError, RaceLostError,
+} from '../core/errors.ts';
+import type { NotificationAttributes, Notifier } from '../notify/port.ts';
+import { silentLogger, type Logger } from '../observability/log.ts';
+import type { ObjectStore } from '../store/port.ts';
+import { paths, type LatestPointer, type Manifest, type ShardEntry } from './contract.ts';
+import { buildManifest, manifestBytes, type ManifestFields } from './manifest.ts';
+import { checkSegment, hasMarker, markers, putMarker } from './markers.ts';
+import { readManifest, verifyShardBytes } from './read.ts';
+import { isRolledBack } from './rollback.ts';
+import { assertVerified, verifyVersion } from './snapshot-reader.ts';
+import { compareAsOf } from './version.ts';
+import { encodeShards, type EncodedShard } from './write-shards.ts';
+
+/** Called after every publish step; tests throw from it to simulate a crash at that point. */
+export type FaultHook = (step: string) => void | Promise<void>;
+
+export interface PublishOptions {
+  store: ObjectStore;
+  notifier: Notifier;
+  dataset: string;
+  version: string;
+  /** YYYY-MM-DD or YYYY-MM-DDTHH */
+  asOf: string;
+  /** the scoring output: SNAPSHOT_COLUMNS, then diagnostics */
+  table: Table;
+  buckets: number;
+  /** producer, inputs, quality, allocation (and optionally previous_version) */
+  manifest: ManifestFields;
+  log?: Logger;
+  faults?: FaultHook;
+  /** several producers: shard names carry the task id */
+  taskId?: number | null;
+  /**
+   * May replace a LATEST of the same as-of (a deliberate republish). Defaults to true for forced
+   * version ids (versionId({force: true})), false otherwise, so one run wins per as-of.
+   */
+  replaceSameAsOf?: boolean;
+  /** pins created_at (tests) */
+  createdAt?: Date;
+}
+
+export interface PublishResult {
+  status: 'published' | 'already-published';
+  dataset: string;
+  version: string;
+  manifest: Manifest;
+  manifestUri: string;
+  /** shards this call found already written, identical (a rerun after a crash) */
+  reusedShards: number;
+  /** whether this call sent the `published` notification (false: it had been sent before) */
+  notified: boolean;
+  messageId?: string;
+}
+
+interface LatestSeen {
+  pointer: LatestPointer | null;
+  generation: string | null;
+  /** LATEST's as-of, from the manifest it names; null if it names nothing readable */
+  asOf: string | null;
+}
+
+/**
+ * The publish protocol (DESIGN.md, "Snapshot protocol"):
+ *   shards (create-only) → manifest (create-only) → re-read and verify everything →
+ *   compare-and-swap LATEST on the generation read → read LATEST back and verify → notify.
+ * A crash anywhere leaves LATEST on a complete version; a rerun of the same identity accepts
+ * identical objects it finds, finishes what is missing, and re-sends the notification until a
+ * `_notified` marker records that it was accepted.
+ */
+export async function publishSnapshot(o: PublishOptions): Promise<PublishResult> {
+  const { store, dataset, version } = o;
+  const log = (o.log ?? silentLogger).child({ dataset, version });
+  const fault = o.faults ?? (() => {});
+  checkSegment('dataset', dataset);
+  checkSegment('version', version);
+  const manifestPath = paths.manifest(dataset, version);
+  const manifestUri = store.uriOf(manifestPath);
+  try {
+    if (await isRolledBack(store, dataset, version)) {
+      throw new OutputGateError(`version ${version} of ${dataset} was rolled back; publish it again only as a new (forced) version`);
+    }
+
+    const replace = o.replaceSameAsOf ?? isForcedVersion(version);
+    const before = await seeLatest(store, dataset, log);
+    if (before.pointer?.version === version) return await alreadyPublished(o, log, manifestUri);
+    if (outranks(before, o.asOf, replace)) {
+      // a version announced before, since superseded: its rerun is a no-op, not a lost race
+      if (await hasMarker(store, markers.notified(dataset, version))) return await alreadyPublished(o, log, manifestUri);
+      throw raceLost(dataset, version, o.asOf, before);
+    }
+
+    // ---- shards
+    const encoded = encodeShards(o.table, { buckets: o.buckets, taskId: o.taskId });
+    let reused = 0;
+    for (const s of encoded) {
+      if (await putShard(store, dataset, version, s)) reused++;
+      await fault(`shard:${s.entry.path}`);
+    }
+    log.debug('shards written', { shards: encoded.length, reused });
+    await fault('shards');
+
+    // ---- manifest
+    const built = buildManifest({
+      dataset, version, asOf: o.asOf, buckets: o.buckets, table: o.table, fields: o.manifest,
+      shards: encoded.map((s) => s.entry), previousVersion: before.pointer?.version ?? null, createdAt: o.createdAt,
+    });
+    const manifest = await putManifest(store, manifestPath, built);
+    await fault('manifest');
+
+    // ---- verify what the store now holds, through the same reader serving layers use
+    assertVerified(await verifyVersion(store, dataset, version));
+    await fault('verified');
+
+    // ---- LATEST
+    const seen = await seeLatest(store, dataset, log);
+    if (seen.pointer?.version === version) return await alreadyPublished(o, log, manifestUri);
+    if (outranks(seen, o.asOf, replace)) throw raceLost(dataset, version, o.asOf, seen);
+    await fault('before-swap');
+    const pointer: LatestPointer = { version, manifest: paths.manifestRel(version) };
+    const pointerBytes = new TextEncoder().encode(JSON.stringify(pointer) + '\n');
+    let swapped;
+    try {
+      swapped = await store.swap(paths.latest(dataset), pointerBytes, seen.generation, { contentType: 'application/json' });
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) {
+        throw new RaceLostError(`LATEST of ${dataset} changed while ${version} was being published: another run won; ${version} is left for gc`);
+      }
+      throw err;
+    }
+    log.info('LATEST moved', { from: seen.pointer?.version ?? null });
+    await fault('after-swap');
+
+    // ---- read back: success only if what LATEST names is really there
+    await readBack(o, seen, swapped.generation, log);
+    await fault('read-back');
+
+    const sent = await ensureNotified(o, manifest, manifestUri, fault);
+    return {
+      status: 'published', dataset, version, manifest, manifestUri, reusedShards: reused, notified: sent !== null,
+      ...(sent ? { messageId: sent } : {}),
+    };
+  } catch (err) {
+    if (err instanceof PromoscoreError) throw err;
+    if (err instanceof CorruptSnapshotError) throw new InfraError(`publishing ${dataset}/${version}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** Forced version ids (versionId with force) end in -f<suffix>. */
+export function isForcedVersion(version: string): boolean {
+  return /^\d{8}(T\d{2})?-[0-9a-f]{12}-f[0-9a-z]+$/.test(version);
+}
+
+/** Whether LATEST holds a version this run must not replace: a newer as-of, or the same one unless replacing. */
+function outranks(latest: LatestSeen, asOf: string, replace: boolean): boolean {
+  if (!latest.asOf) return false;
+  const c = compareAsOf(latest.asOf, asOf);
+  return c > 0 || (c === 0 && !replace);
+}
+
+function raceLost(dataset: string, version: string, asOf: string, latest: LatestSeen): RaceLostError {
+  const same = compareAsOf(latest.asOf!, asOf) === 0;
+  return new RaceLostError(
+    `LATEST of ${dataset} is ${latest.pointer!.version} (as-of ${latest.asOf}), ` +
+      (same ? `already published for as-of ${asOf} by another run (use --force to republish)` : `newer than ${asOf}`) +
+      `; ${version} is left for gc`,
+  );
+}
+
+/** LATEST as it is now, tolerating a damaged pointer (the swap then repairs it). */
+async function seeLatest(store: ObjectStore, dataset: string, log: Logger): Promise<LatestSeen> {
+  const got = await store.read(paths.latest(dataset));
+  if (!got) return { pointer: null, generation: null, asOf: null };
+  let pointer: LatestPointer | null = null;
+  try {
+    const p = JSON.parse(Buffer.from(got.data).toString('utf8')) as LatestPointer;
+    if (typeof p?.version === 'string' && typeof p?.manifest === 'string') pointer = { version: p.version, manifest: p.manifest };
+  } catch {
+    pointer = null;
+  }
+  if (!pointer) {
+    log.warn(`${paths.latest(dataset)} is unreadable; it will be replaced`);
+    return { pointer: null, generation: got.generation, asOf: null };
+  }
+  try {
+    const m = await readManifest(store, dataset, pointer.version);
+    return { pointer, generation: got.generation, asOf: m.as_of };
+  } catch (err) {
+    if (!(err instanceof CorruptSnapshotError)) throw err;
+    log.warn(`${paths.latest(dataset)} names ${pointer.version}, which has no readable manifest; it will be replaced`, {
+      error: err.message,
+    });
+    return { pointer, generation: got.generation, asOf: null };
+  }
+}
+
+/** Writes a shard create-only; returns true when an identical one was already there. */
+async function putShard(store: ObjectStore, dataset: string, version: string, s: EncodedShard): Promise<boolean> {
+  const path = paths.shard(dataset, version, s.entry.path);
+  try {
+    await store.create(path, s.bytes, { contentType: 'application/vnd.apache.arrow.file' });
+    return false;
+  } catch (err) {
+    if (!(err instanceof PreconditionFailedError)) throw err;
+  }
+  const existing = await store.read(path);
+  if (existing && sameBytes(existing.data, s.entry)) return true;
+  throw new InfraError(
+    `${path} already exists with different content than this run produced; the version directory holds foreign data ` +
+      `(rerun with --force to publish a new version, and let \`snapshots gc\` collect this one)`,
+  );
+}
+
+function sameBytes(data: Uint8Array, e: ShardEntry): boolean {
+  try {
+    verifyShardBytes('shard', e, data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes the manifest create-only. If one exists (a rerun, or a concurrent run of the same
+ * identity), it is adopted when it describes the same data — created_at and run id may differ.
+ */
+async function putManifest(store: ObjectStore, path: string, m: Manifest): Promise<Manifest> {
+  try {
+    await store.create(path, manifestBytes(m), { contentType: 'application/json' });
+    return m;
+  } catch (err) {
+    if (!(err instanceof PreconditionFailedError)) throw err;
+  }
+  let existing: Manifest;
+  try {
+    existing = await readManifest(store, m.dataset, m.version);
+  } catch (err) {
+    throw new InfraError(`${path} exists but is unreadable: ${(err as Error).message}`, { cause: err });
+  }
+  if (sameContent(existing, m)) return existing;
+  throw new InfraError(
+    `${path} already exists and describes different data (shards or schema differ); rerun with --force to publish a new version`,
+  );
+}
+
+function sameContent(a: Manifest, b: Manifest): boolean {
+  const key = (m: Manifest) =>
+    JSON.stringify([
+      m.dataset, m.version, m.as_of, m.buckets, m.schema,
+      [...m.shards].sort((x, y) => (x.path < y.path ? -1 : 1)).map((s) => [s.path, s.bucket, s.rows, s.bytes, s.sha256, s.crc32c]),
+    ]);
+  return key(a) === key(b);
+}
+
+/**
+ * After the swap: LATEST must name a version that verifies. If ours does not (an object vanished
+ * between verify and swap), LATEST goes back to what it was, and the run fails retryably.
+ */
+async function readBack(o: PublishOptions, seen: LatestSeen, ourGeneration: string, log: Logger): Promise<void> {
+  const { store, dataset, version } = o;
+  const now = await store.read(paths.latest(dataset));
+  const pointer = now ? (JSON.parse(Buffer.from(now.data).toString('utf8')) as LatestPointer) : null;
+  if (pointer?.version !== version) {
+    log.warn('LATEST already moved past this version', { latest: pointer?.version ?? null });
+  }
+  const check = await verifyVersion(store, dataset, version);
+  if (check.ok) return;
+  if (now && now.generation === ourGeneration && seen.pointer) {
+    const back = new TextEncoder().encode(JSON.stringify(seen.pointer) + '\n');
+    await store.swap(paths.latest(dataset), back, ourGeneration).catch(() => {});
+  }
+  assertVerified(check);
+}
+
+async function alreadyPublished(o: PublishOptions, log: Logger, manifestUri: string): Promise<PublishResult> {
+  const manifest = assertVerified(await verifyVersion(o.store, o.dataset, o.version));
+  log.notice('already published', { version: o.version });
+  const sent = await ensureNotified(o, manifest, manifestUri, o.faults ?? (() => {}));
+  return {
+    status: 'already-published', dataset: o.dataset, version: o.version, manifest, manifestUri, reusedShards: 0,
+    notified: sent !== null, ...(sent ? { messageId: sent } : {}),
+  };
+}
+
+/** Sends the `published` message unless a `_notified` marker says it was accepted before; returns the message id if sent. */
+async function ensureNotified(o: PublishOptions, m: Manifest, manifestUri: string, fault: FaultHook): Promise<string | null> {
+  const marker = markers.notified(o.dataset, o.version);
+  if (await hasMarker(o.store, marker)) return null;
+  await fault('before-notify');
+  const attrs: NotificationAttributes = {
+    dataset: o.dataset, version: o.version, manifest_uri: manifestUri, as_of: m.as_of, rows: String(m.stats.rows), event: 'published',
+  };
+  let id: string;
+  try {
+    id = await o.notifier.publish(attrs);
+  } catch (err) {
+    throw new InfraError(
+      `${o.dataset}/${o.version} is published (LATEST moved) but the notification to ${o.notifier.uri} failed: ` +
+        `${(err as Error).message}; rerun to send it again`,
+      { cause: err },
+    );
+  }
+  await fault('after-notify');
+  await putMarker(o.store, marker, { version: o.version, message_id: id, at: new Date().toISOString() });
+  await fault('notified');
+  return id;
+}
