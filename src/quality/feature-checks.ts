@@ -62,7 +62,13 @@ function scanNumbers(v: Vector, bad?: (x: number) => boolean): { nonFinite: RowM
 }
 
 function examplesOf(mask: RowMask, keyCols: Utf8Column[], limit: number): string[] {
-  return mask.first(limit).map((i) => showKey(keyCols.map((c) => textAt(c, i))));
+  const out = new Set<string>();
+  // scan a little past the limit so repeated keys still yield distinct examples
+  for (const i of mask.first(limit * 4)) {
+    out.add(showKey(keyCols.map((c) => textAt(c, i))));
+    if (out.size >= limit) break;
+  }
+  return [...out];
 }
 
 const outside01 = (x: number) => x < 0 || x > 1;
