@@ -12,7 +12,8 @@ export interface Reloader {
   stop(): Promise<void>;
 }
 
-export function pollLatest(cache: ScoreCache, intervalMs: number): Reloader {
+/** Polls LATEST every `intervalMs`; with `untilReady`, only until the first verified load. */
+export function pollLatest(cache: ScoreCache, intervalMs: number, opts: { untilReady?: boolean } = {}): Reloader {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   let last: LoadOutcome | null = null;
@@ -26,7 +27,7 @@ export function pollLatest(cache: ScoreCache, intervalMs: number): Reloader {
     }
   };
   const schedule = () => {
-    if (stopped) return;
+    if (stopped || (opts.untilReady && cache.ready)) return;
     timer = setTimeout(() => {
       running = tick().finally(schedule);
     }, intervalMs);

@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OutboxNotifier } from '../../src/notify/outbox.ts';
+import { paths } from '../../src/snapshot/contract.ts';
+import { LocalStore } from '../../src/store/local.ts';
+import { makeRows, publishTestSnapshot } from './support.ts';
+
+const ENTRY = fileURLToPath(new URL('./serve-entry.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Proc {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', ...args], {
+    cwd: REPO,
+    env: { ...process.env, PROMOSCORE_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function until<T>(fn: () => T | Promise<T>, what: string, p?: Proc): Promise<NonNullable<T>> {
+  for (let i = 0; i < 3000; i++) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (p && p.child.exitCode !== null) throw new Error(`serve exited (${p.child.exitCode}) while waiting for ${what}: ${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function tempStore(): Promise<{ dir: string; store: LocalStore }> {
+  const dir = await mkdtemp(join(tmpdir(), 'promoscore-serve-cli-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return { dir, store: new LocalStore(join(dir, 'store')) };
+}
+
+describe('promoscore serve (child process)', () => {
+  it('serves LATEST, follows it, and stops cleanly on SIGTERM', async () => {
+    const { dir, store } = await tempStore();
+    const rows = makeRows(200, 5);
+    await publishTestSnapshot(store, { version: 'v1', rows, createdAt: '2026-11-25T01:00:00Z' });
+    const p = start(['--store', pathToFileURL(join(dir, 'store')).href, '--dataset', 'promo', '--port', '0', '--poll-interval', '50', '--jitter', '0']);
+    const url = await until(() => /listening on (\S+)/.exec(p.stdout())?.[1], 'listening', p);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const r = rows[0];
+    const get = () => fetch(`${url}/v1/scores/${encodeURIComponent(r.track_id)}?market=${r.market}&surface=${r.surface}`);
+    const res = await get();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-promoscore-version')).toBe('v1');
+    await publishTestSnapshot(store, { version: 'v2', rows: makeRows(200, 5, 1), createdAt: '2026-11-25T02:00:00Z' });
+    await until(async () => (await get()).headers.get('x-promoscore-version') === 'v2', 'v2 to be served', p);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    const logs = p.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(logs.some((l) => l.message === 'serving snapshot' && l.version === 'v2')).toBe(true);
+    expect(logs.some((l) => l.message === 'stopped')).toBe(true);
+  });
+
+  it('reloads from the local outbox subscription, not from LATEST', async () => {
+    const { dir, store } = await tempStore();
+    await publishTestSnapshot(store, { version: 'v1', rows: makeRows(100, 6), createdAt: '2026-11-25T01:00:00Z' });
+    const outbox = join(dir, 'outbox.ndjson');
+    const p = start([
+      '--store', pathToFileURL(join(dir, 'store')).href, '--dataset', 'promo', '--port', '0',
+      '--subscription', pathToFileURL(outbox).href, '--poll-interval', '50', '--jitter', '0',
+    ]);
+    const url = await until(() => /listening on (\S+)/.exec(p.stdout())?.[1], 'listening', p);
+    const version = async () => (await (await fetch(`${url}/v1/status`)).json()).version;
+    expect(await version()).toBe('v1');
+    await publishTestSnapshot(store, { version: 'v2', rows: makeRows(100, 6, 1), createdAt: '2026-11-25T02:00:00Z' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await version()).toBe('v1'); // LATEST moved, but nobody announced it
+    const notifier = new OutboxNotifier(outbox);
+    const announce = (v: string, event: 'published' | 'rolled_back' = 'published') =>
+      notifier.publish({ dataset: 'promo', version: v, manifest_uri: store.uriOf(paths.manifest('promo', v)), as_of: '2026-11-25', rows: '100', event });
+    await announce('v2');
+    await until(async () => (await version()) === 'v2', 'v2 via the outbox', p);
+    await announce('v1'); // out of order: ignored
+    await announce('v1', 'rolled_back');
+    await until(async () => (await version()) === 'v1', 'rollback to v1', p);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/promoscore_notifications_total\{source="notification",outcome="older"\} 1/);
+    p.child.kill('SIGINT');
+    expect(await p.exited).toBe(0);
+  });
+
+  it.each([
+    [['--port', 'http'], /--port: .*http.* must be an integer/],
+    [['--shards', '4/4'], /--shards: .*0 <= i < n/],
+    [['--store', 'ftp://x'], /unknown scheme/],
+    [['--subscription', 'pubsub://projects/x'], /--subscription/],
+    [['--max-batch', '0'], /--max-batch/],
+  ])('exits 2 on bad flags %j', async (args, message) => {
+    const p = start(['--port', '0', ...args]);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toMatch(message);
+  });
+
+  it('has help with examples', async () => {
+    const p = start(['--help']);
+    expect(await p.exited).toBe(0);
+    expect(p.stdout()).toMatch(/Examples:\n\s+\$ promoscore serve/);
+    expect(p.stdout()).toMatch(/--shards <i\/n>/);
+  });
+});
