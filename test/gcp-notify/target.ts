@@ -1,0 +1,73 @@
+/**
+ * Where the Pub/Sub suites run: the in-process gRPC double by default; an emulator when
+ * PUBSUB_EMULATOR_HOST is set; real Pub/Sub with Application Default Credentials when
+ * PROMOSCORE_TEST_PUBSUB_PROJECT is set (topics and subscriptions are created and deleted).
+ */
+import { randomBytes } from 'node:crypto';
+import type { PubSub } from '@google-cloud/pubsub';
+import { makePubSub } from '../../src/notify/pubsub/client.ts';
+import { startPubSubDouble, type PubSubDouble } from '../doubles/pubsub/server.ts';
+
+export interface PubSubTarget {
+  label: string;
+  project: string;
+  /** for createPubSubNotifier / subscribeNotifications; undefined: environment or ADC */
+  apiEndpoint?: string;
+  /** the double, when that is the target */
+  double?: PubSubDouble;
+  admin: PubSub;
+  /** a fresh topic with an ordered subscription; names are unique per call */
+  makeTopic(): Promise<{ topic: string; subscription: string; topicUri: string; subscriptionUri: string }>;
+  close(): Promise<void>;
+}
+
+export async function openPubSubTarget(opts: { forceDouble?: boolean } = {}): Promise<PubSubTarget> {
+  const realProject = opts.forceDouble ? undefined : process.env.PROMOSCORE_TEST_PUBSUB_PROJECT;
+  const emulator = opts.forceDouble ? undefined : process.env.PUBSUB_EMULATOR_HOST;
+  let double: PubSubDouble | undefined;
+  let apiEndpoint: string | undefined;
+  if (!realProject && !emulator) {
+    double = await startPubSubDouble();
+    apiEndpoint = double.endpoint;
+  }
+  const project = realProject ?? 'promoscore-test';
+  const admin = makePubSub(project, { apiEndpoint });
+  const created: { topics: string[]; subs: string[] } = { topics: [], subs: [] };
+  return {
+    label: realProject ? `Pub/Sub ${realProject}` : emulator ? `emulator ${emulator}` : 'Pub/Sub double',
+    project,
+    apiEndpoint,
+    double,
+    admin,
+    async makeTopic() {
+      const id = randomBytes(5).toString('hex');
+      const [topic] = await admin.createTopic(`promoscore-t-${id}`);
+      const [sub] = await topic.createSubscription(`promoscore-s-${id}`, { enableMessageOrdering: true, ackDeadlineSeconds: 10 });
+      created.topics.push(topic.name);
+      created.subs.push(sub.name);
+      return {
+        topic: topic.name,
+        subscription: sub.name,
+        topicUri: `pubsub://${topic.name}`,
+        subscriptionUri: `pubsub://${sub.name}`,
+      };
+    },
+    async close() {
+      if (!double) {
+        for (const s of created.subs) await admin.subscription(s).delete().catch(() => undefined);
+        for (const t of created.topics) await admin.topic(t).delete().catch(() => undefined);
+      }
+      await admin.close();
+      await double?.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns true (tests wait for deliveries, never for wall-clock thresholds). */
+export async function eventually(check: () => boolean, what: string, limitMs = 15_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
