@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Binary, Bool, DateDay, Float64, Int64, Table, Utf8, vectorFromArray, type DataType } from 'apache-arrow';
+import { Binary, Bool, DateDay, Float64, Int64, Table, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import type { QueryRequest, QueryResult, Warehouse } from '../../../src/warehouse/port.ts';
 
 /**
@@ -46,7 +46,7 @@ export async function openTestWarehouse(setupSql: string[] = []): Promise<TestWa
       const names = reader.columnNames();
       const types = reader.columnTypes();
       const cols = reader.getColumnsJS();
-      const vectors: Record<string, ReturnType<typeof vectorFromArray>> = {};
+      const vectors: Record<string, Vector> = {};
       names.forEach((name, c) => {
         const t = arrowType(String(types[c]));
         const vals = (cols[c] ?? []).map((v) => convert(v, t));
