@@ -1,0 +1,123 @@
+/**
+ * What the package (and so the container image, which is built from `npm pack`) relies on, checked
+ * without packing: production code imports only production dependencies, and the Dockerfile keeps
+ * its promises (multi-stage, Node 20 slim, production dependencies only, non-root, entrypoint).
+ */
+import { describe, expect, it } from 'vitest';
+import { builtinModules } from 'node:module';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runtimeImports } from './imports.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  files: string[];
+  bin: Record<string, string>;
+};
+
+function packageOf(spec: string): string {
+  return spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+}
+
+describe('package contents', () => {
+  const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+  const runtimeDirs = ['src', 'bin'];
+
+  /**
+   * A package that a production dependency pins to an exact version (e.g. @duckdb/node-bindings of
+   * @duckdb/node-api) is always installed with it; pack-install.test.ts checks it resolves from a
+   * clean production install.
+   */
+  function pinnedByProductionDependency(name: string): boolean {
+    return Object.keys(pkg.dependencies).some((dep) => {
+      try {
+        const meta = JSON.parse(readFileSync(join(ROOT, 'node_modules', dep, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+        const range = meta.dependencies?.[name];
+        return range !== undefined && /^\d+\.\d+\.\d+(-[\w.]+)?$/.test(range);
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  it('production code imports only production dependencies and Node built-ins', () => {
+    const offenders: string[] = [];
+    let files = 0;
+    for (const dir of runtimeDirs) {
+      for (const f of readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })) {
+        if (!/\.(ts|mts|js|mjs)$/.test(f)) continue;
+        files++;
+        for (const spec of runtimeImports(readFileSync(join(ROOT, dir, f), 'utf8'))) {
+          if (builtins.has(spec) || builtins.has(spec.split('/')[0])) continue;
+          const name = packageOf(spec);
+          if (!(name in pkg.dependencies) && !pinnedByProductionDependency(name)) offenders.push(`${dir}/${f}: ${spec}`);
+        }
+      }
+    }
+    expect(files).toBeGreaterThan(5);
+    expect(offenders).toEqual([]);
+  });
+
+  it('the import scanner sees what it must (type-only imports excepted)', () => {
+    const sample = [
+      "import { a } from 'apache-arrow';",
+      "import type { B } from 'vitest';",
+      "export { c } from '@google-cloud/storage/build/x.js';",
+      "import './side-effect.ts';",
+      "const h = await import('highs');",
+      "import { d } from '../core/hash.ts';",
+    ].join('\n');
+    expect(runtimeImports(sample).map(packageOf)).toEqual(['apache-arrow', '@google-cloud/storage', 'highs']);
+  });
+
+  it('"files" covers the runtime directories and the bin', () => {
+    for (const need of ['bin', 'src', 'sql', 'jobs']) expect(pkg.files).toContain(need);
+    expect(pkg.bin.promoscore).toBe('bin/promoscore.mjs');
+    expect(pkg.dependencies).toHaveProperty('tsx'); // the bin runs TypeScript through tsx at run time
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const lines = text.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+  const instr = (name: string) => lines.filter((l) => new RegExp(`^${name}\\s`, 'i').test(l.trim()));
+
+  it('is multi-stage on Node 20 slim', () => {
+    const froms = instr('FROM');
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    const image = /ARG NODE_IMAGE=(\S+)/.exec(text)?.[1];
+    expect(image).toMatch(/^node:20(\.\d+)*-slim$/);
+    for (const f of froms) expect(f).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+/);
+  });
+
+  it('installs production dependencies only, from the lockfile', () => {
+    const installs = instr('RUN').filter((l) => /npm (ci|install|i)\b/.test(l));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const l of installs) {
+      expect(l).toMatch(/npm ci\b/);
+      expect(l).toContain('--omit=dev');
+    }
+    expect(text).toMatch(/COPY package\.json package-lock\.json/);
+  });
+
+  it('runs as a non-root user with promoscore as entrypoint', () => {
+    const runtimeStart = text.lastIndexOf('\nFROM ');
+    const runtime = text.slice(runtimeStart);
+    const user = /^USER\s+(\S+)/m.exec(runtime)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+    expect(runtime.indexOf('USER ')).toBeLessThan(runtime.indexOf('ENTRYPOINT'));
+    expect(/^ENTRYPOINT\s+(.+)$/m.exec(runtime)?.[1]).toBe('["promoscore"]');
+    expect(runtime).toMatch(/ln -s \/app\/bin\/promoscore\.mjs \/usr\/local\/bin\/promoscore/);
+    // the job files terraform points at (jobs/<name>.yaml, relative to WORKDIR) are in the image
+    expect(/^WORKDIR\s+(\S+)/m.exec(runtime)?.[1]).toBe('/app');
+  });
+
+  it('keeps the build context small and free of local state', () => {
+    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const need of ['.git', 'node_modules', '.promoscore', 'test', 'terraform']) expect(ignore).toContain(need);
+  });
+});

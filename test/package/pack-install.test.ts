@@ -1,0 +1,160 @@
+/**
+ * The container image is `npm pack` + production dependencies (see Dockerfile). No image can be
+ * built here, so this proves the same thing from the outside: pack the project, install the
+ * tarball without dev dependencies into an empty directory (offline, from the local npm cache),
+ * and run the installed `promoscore` from there.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtinModules } from 'node:module';
+import { runtimeImports } from './imports.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  // npm_* variables of an enclosing `npm test` would leak settings (omit, prefix) into the child npm
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(?!config_cache$)/i.test(k)));
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env: { ...base, ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'promoscore-pack-'));
+const app = join(dir, 'app');
+let tarball = '';
+let packedFiles: string[] = [];
+let bin = '';
+/** source files present when the package was packed (others may be added while the suite runs) */
+const sourceFiles: Record<string, string[]> = {};
+
+function listDir(d: string, ext: RegExp): string[] {
+  if (!existsSync(join(ROOT, d))) return [];
+  return readdirSync(join(ROOT, d), { recursive: true, encoding: 'utf8' })
+    .filter((f) => ext.test(f))
+    .map((f) => `${d}/${f}`.replace(/\\/g, '/'));
+}
+
+beforeAll(async () => {
+  sourceFiles.src = listDir('src', /\.ts$/);
+  sourceFiles.jobs = listDir('jobs', /\.ya?ml$/);
+  sourceFiles.sql = listDir('sql', /\.sql$/);
+  sourceFiles.specs = listDir('specs', /\.(ya?ml|json)$/);
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', dir], ROOT);
+  if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
+  const info = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+  tarball = join(dir, info[0].filename);
+  packedFiles = info[0].files.map((f) => f.path);
+
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'promoscore-install-check', private: true }));
+  const common = ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-save', tarball];
+  let inst = await run('npm', [...common, '--offline'], app);
+  // a package missing from the local cache: allow the registry (and only the registry) once
+  if (inst.code !== 0 && /ENOTCACHED/.test(inst.stderr)) inst = await run('npm', [...common, '--prefer-offline'], app);
+  if (inst.code !== 0) throw new Error(`npm install of the tarball failed:\n${inst.stderr}`);
+  bin = join(app, 'node_modules', '.bin', 'promoscore');
+}, 240_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npm pack', () => {
+  it('ships the bin, every source file, the SQL and the job files, and nothing of tests or infra', () => {
+    expect(packedFiles).toContain('package.json');
+    expect(packedFiles).toContain('bin/promoscore.mjs');
+    const missing = Object.values(sourceFiles).flat().filter((f) => existsSync(join(ROOT, f)) && !packedFiles.includes(f));
+    expect(missing).toEqual([]);
+    expect(sourceFiles.src.length).toBeGreaterThan(5);
+    expect(sourceFiles.jobs.length).toBeGreaterThanOrEqual(3);
+    expect(packedFiles.filter((f) => /^(test|bench|terraform|docs|node_modules|\.promoscore)\//.test(f))).toEqual([]);
+  });
+});
+
+describe('installed without dev dependencies', () => {
+  it('has the production dependencies and none of the dev ones', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const nm = join(app, 'node_modules');
+    for (const d of Object.keys(pkg.dependencies)) expect(existsSync(join(nm, d)), d).toBe(true);
+    for (const d of Object.keys(pkg.devDependencies)) {
+      // a dev dependency may only be present as a transitive dependency of a production one
+      if (existsSync(join(nm, d))) expect(['@types/node'], `${d} installed in production`).toContain(d);
+    }
+    expect(existsSync(join(nm, 'vitest'))).toBe(false);
+    expect(existsSync(join(nm, 'typescript'))).toBe(false);
+  });
+
+  it('resolves every package the installed sources import', () => {
+    const installed = join(app, 'node_modules', 'promoscore');
+    const missing: string[] = [];
+    for (const f of readdirSync(join(installed, 'src'), { recursive: true, encoding: 'utf8' })) {
+      if (!f.endsWith('.ts')) continue;
+      const text = readFileSync(join(installed, 'src', f), 'utf8');
+      for (const spec of runtimeImports(text)) {
+        if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        // Node's lookup from node_modules/promoscore/src/...: the package's own node_modules, then the app's
+        if (!existsSync(join(installed, 'node_modules', name)) && !existsSync(join(app, 'node_modules', name))) missing.push(`src/${f}: ${spec}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('runs `promoscore --help` (exit 0, lists the commands)', async () => {
+    const r = await run(bin, ['--help'], app);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: promoscore/);
+    expect(r.stdout).toMatch(/Exit codes/);
+  });
+
+  it('fails a bad flag with the usage exit code 2', async () => {
+    const r = await run(bin, ['--no-such-flag'], app);
+    expect(r.code).toBe(2);
+  });
+
+  it('runs an embedded job end to end when `run` is registered, and a rerun is a no-op', async () => {
+    const help = await run(bin, ['--help'], app);
+    expect(help.code, help.stderr).toBe(0);
+    if (!/^\s+run\b/m.test(help.stdout)) {
+      // `run` not registered yet: the check above (--help) is all there is to prove
+      expect(help.stdout).not.toMatch(/^\s+run\b/m);
+      return;
+    }
+    const work = join(dir, 'work');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(work);
+    const store = join(work, 'store');
+    const outbox = join(work, 'outbox.ndjson');
+    const args = ['run', '--scale', '0.05', '--as-of', '2026-11-20', '--store', `file://${store}`, '--notify', `file://${outbox}`, '--no-report', '--log-format', 'json'];
+    const first = await run(bin, args, work);
+    expect(first.code, first.stderr).toBe(0);
+    const latest = JSON.parse(readFileSync(join(store, 'promo_scores', 'LATEST'), 'utf8')) as { version: string; manifest: string };
+    expect(existsSync(join(store, 'promo_scores', latest.manifest))).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(store, 'promo_scores', latest.manifest), 'utf8')) as { stats: { rows: number }; shards: unknown[] };
+    expect(manifest.stats.rows).toBeGreaterThan(0);
+    expect(manifest.shards.length).toBeGreaterThan(0);
+    const events = readFileSync(outbox, 'utf8').trim().split('\n');
+    expect(events).toHaveLength(1);
+
+    const again = await run(bin, args, work);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(store, 'promo_scores', 'LATEST'), 'utf8'))).toEqual(latest);
+    expect(readFileSync(outbox, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+});
