@@ -30,7 +30,10 @@ export interface PubSubFault {
   code?: grpc.status;
   /** hold the answer this long; a client deadline shorter than this sees DEADLINE_EXCEEDED */
   delayMs?: number;
-  /** Publish only: store the messages although the call fails or answers late (a lost ack) */
+  /**
+   * Publish only: the call takes effect although its answer is an error (with `code`) or comes
+   * late (with `delayMs`): an acknowledgement lost on the way back
+   */
   applied?: boolean;
   /** StreamingPull only: end the stream with `code` after this many responses */
   afterResponses?: number;
@@ -162,7 +165,7 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
   };
 
   /** A unary handler with fault injection, validation errors as statuses, and a call record. */
-  function unary(method: PubSubMethod, fn: (req: any) => unknown, onFault?: (req: any, f: PendingFault) => void) {
+  function unary(method: PubSubMethod, fn: (req: any) => unknown, onFault?: (req: any) => void) {
     return (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       const rec: CallRecord = { method, code: grpc.status.OK };
       calls.push(rec);
@@ -186,11 +189,15 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
         const [err, value] = run();
         return finish(err, value);
       }
-      if (onFault) onFault(call.request, fault);
-      const outcome: [RpcError | null, unknown] =
-        fault.code !== undefined || !fault.delayMs
-          ? [new RpcError(fault.code ?? grpc.status.UNAVAILABLE, `injected ${method} failure`), undefined]
-          : run();
+      // A delayed call answers late with its real outcome when applied, else with the fault's
+      // code (the client has given up by then); an undelayed fault fails at once, after applying
+      // the call when `applied` (a lost acknowledgement).
+      let outcome: [RpcError | null, unknown];
+      if (fault.delayMs && fault.applied && fault.code === undefined) outcome = run();
+      else {
+        if (fault.applied && onFault) onFault(call.request, fault);
+        outcome = [new RpcError(fault.code ?? (fault.delayMs ? grpc.status.DEADLINE_EXCEEDED : grpc.status.UNAVAILABLE), `injected ${method} failure`), undefined];
+      }
       if (fault.delayMs) later(fault.delayMs, () => finish(outcome[0], outcome[1]));
       else finish(outcome[0], outcome[1]);
     };
@@ -422,8 +429,7 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
       if (!TOPIC_RE.test(req.topic ?? '')) throw new RpcError(grpc.status.INVALID_ARGUMENT, `Invalid resource name given (name=${req.topic}).`);
       return topicResource(topicOrThrow(req.topic));
     }),
-    Publish: unary('Publish', doPublish, (req, f) => {
-      if (!f.applied) return;
+    Publish: unary('Publish', doPublish, (req) => {
       try {
         doPublish(req);
       } catch {
