@@ -1,4 +1,5 @@
 import type { Table } from 'apache-arrow';
+import { canonicalJson } from '../core/hash.ts';
 import {
   CorruptSnapshotError, InfraError, OutputGateError, PreconditionFailedError, PromoscoreError, RaceLostError,
 } from '../core/errors.ts';
@@ -248,7 +249,7 @@ async function putManifest(store: ObjectStore, path: string, m: Manifest): Promi
 
 function sameContent(a: Manifest, b: Manifest): boolean {
   const key = (m: Manifest) =>
-    JSON.stringify([
+    canonicalJson([
       m.dataset, m.version, m.as_of, m.buckets, m.schema,
       [...m.shards].sort((x, y) => (x.path < y.path ? -1 : 1)).map((s) => [s.path, s.bucket, s.rows, s.bytes, s.sha256, s.crc32c]),
     ]);
