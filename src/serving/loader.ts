@@ -3,6 +3,7 @@ import type { NotificationAttributes } from '../notify/port.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import { paths } from '../snapshot/contract.ts';
 import { readLatest, readManifest } from '../snapshot/read.ts';
+import { compareAsOf } from '../snapshot/version.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { loadSnapshot, type LoadedSnapshot, type LoadOptions } from './load-snapshot.ts';
 import { ServingMetrics } from './metrics.ts';
@@ -153,7 +154,7 @@ export class ScoreCache {
       if (!rollback) {
         if (this.retracted.has(version)) return this.count({ status: 'retracted', version }, 'notification');
         // cheap rejection before any read: an older as-of can never be newer
-        if (this.snap && typeof attrs.as_of === 'string' && attrs.as_of < this.snap.manifest.as_of) {
+        if (this.snap && typeof attrs.as_of === 'string' && compareAsOf(attrs.as_of, this.snap.manifest.as_of) < 0) {
           return this.count({ status: 'older', version, detail: `as_of ${attrs.as_of} < served ${this.snap.manifest.as_of}` }, 'notification');
         }
       }

@@ -7,7 +7,8 @@ import { startScoreServer, type RunningServer } from '../../src/serving/http.ts'
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { pollLatest, type Reloader } from '../../src/serving/reload.ts';
 import { LocalStore } from '../../src/store/local.ts';
-import { MemoryStore, expectedByKey, makeRows, publishTestSnapshot, rowAnswer, type Row } from './support.ts';
+import { versionId } from '../../src/snapshot/version.ts';
+import { MemoryNotifier, MemoryStore, expectedByKey, makeRows, publishTestSnapshot, publishWithWriter, rowAnswer, type Row } from './support.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -26,7 +27,7 @@ const keyUrl = (base: string, r: { track_id: string; market: string; surface: st
 describe('promoscore serve HTTP', () => {
   it('answers every key of a small snapshot exactly, misses with 404, with the version header', async () => {
     const store = new MemoryStore();
-    const rows = makeRows(600, 21);
+    const rows = makeRows(300, 21);
     await publishTestSnapshot(store, { version: 'v7', rows, buckets: 4 });
     const cache = new ScoreCache({ store, dataset: 'promo' });
     const srv = await serve(cache);
@@ -136,11 +137,14 @@ describe('promoscore serve HTTP', () => {
     const dir = await mkdtemp(join(tmpdir(), 'promoscore-serving-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const store = new LocalStore(dir);
-    const versions = Array.from({ length: 21 }, (_, i) => `v${String(i).padStart(2, '0')}`);
-    const rowsOf = versions.map((_, i) => makeRows(800, 99, i));
+    const notifier = new MemoryNotifier();
+    const asOfs = Array.from({ length: 21 }, (_, i) => `2026-11-25T${String(i).padStart(2, '0')}`);
+    const versions = asOfs.map((asOf, i) => versionId({ dataset: 'promo', asOf, specHash: 'spec', inputFingerprint: String(i) }));
+    const rowsOf = versions.map((_, i) => makeRows(400, 99, i));
     const expected = rowsOf.map((rows) => expectedByKey(rows));
     const sample = [...expected[0].keys()].filter((_, i) => i % 7 === 0).map((k) => k.split('\u0000'));
-    await publishTestSnapshot(store, { version: versions[0], rows: rowsOf[0], buckets: 2, createdAt: `2026-11-25T00:00:00.000Z` });
+    const publish = (i: number) => publishWithWriter(store, notifier, { version: versions[i], asOf: asOfs[i], rows: rowsOf[i], buckets: 2 });
+    await publish(0);
     const cache = new ScoreCache({ store, dataset: 'promo', jitterMs: 5, seed: 1 });
     await cache.loadLatest();
     const poller: Reloader = pollLatest(cache, 10);
@@ -191,7 +195,7 @@ describe('promoscore serve HTTP', () => {
       while (!cond()) await new Promise((r) => setTimeout(r, 2));
     };
     for (let i = 1; i < versions.length; i++) {
-      await publishTestSnapshot(store, { version: versions[i], rows: rowsOf[i], buckets: 2, createdAt: `2026-11-25T00:00:${String(i).padStart(2, '0')}.000Z` });
+      await publish(i);
       // wait until the server swapped and a client saw the new version, so every version is exercised
       await until(() => cache.current?.version === versions[i] && seen.has(versions[i]));
     }
@@ -202,6 +206,7 @@ describe('promoscore serve HTTP', () => {
     expect(cache.current?.version).toBe(versions[20]);
     expect(requests).toBeGreaterThan(versions.length);
     expect(cache.metrics.loads).toBe(21);
+    expect(notifier.sent.map((n) => n.version)).toEqual(versions);
   });
 });
 

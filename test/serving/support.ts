@@ -216,3 +216,40 @@ export function rowAnswer(r: Row) {
   const { track_id: _t, market: _m, surface: _s, ...rest } = r;
   return rest;
 }
+
+/** Publishes through the project's real writer and publish protocol (shards, manifest, LATEST, notification). */
+export async function publishWithWriter(
+  store: ObjectStore,
+  notifier: import('../../src/notify/port.ts').Notifier,
+  o: { dataset?: string; version: string; asOf: string; rows: Row[]; buckets?: number; createdAt?: Date },
+): Promise<Manifest> {
+  const { publishSnapshot } = await import('../../src/snapshot/publish.ts');
+  const res = await publishSnapshot({
+    store,
+    notifier,
+    dataset: o.dataset ?? 'promo',
+    version: o.version,
+    asOf: o.asOf,
+    table: rowsTable(o.rows),
+    buckets: o.buckets ?? 4,
+    createdAt: o.createdAt,
+    manifest: {
+      producer: { package_version: '0.1.0', git_sha: 'test', spec_hash: 'test', job_name: 'test', run_id: o.version },
+      inputs: { warehouse: 'test', tables: [], queries: [], fingerprint: o.version },
+      quality: { input: [], output: [] },
+      allocation: { tolerance: 1e-4, certificate: { primal: 0, dual_bound: 0, gap: 0, max_violation: 0 }, markets: [] },
+    },
+  });
+  return res.manifest;
+}
+
+/** A notifier that keeps what it was asked to publish. */
+export class MemoryNotifier {
+  readonly uri = 'mem://notifications';
+  readonly sent: import('../../src/notify/port.ts').NotificationAttributes[] = [];
+  async publish(a: import('../../src/notify/port.ts').NotificationAttributes): Promise<string> {
+    this.sent.push({ ...a });
+    return String(this.sent.length);
+  }
+  async close(): Promise<void> {}
+}
