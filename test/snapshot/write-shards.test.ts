@@ -90,11 +90,9 @@ describe('encodeShards', () => {
     expect(() => encodeShards(t, { buckets: 2 })).toThrow(OutputGateError);
     expect(() => encodeShards(t, { buckets: 2 })).toThrow(/"market" is float64, the contract says utf8/);
     const good = makeTable(10, 1);
-    const renamed = new Table(
-      new Schema(good.schema.fields.map((f, i) => (i === 2 ? new Field('surfac', f.type) : f))),
-      good.batches.map((b) => b.data.children),
-    );
-    expect(() => encodeShards(renamed as Table, { buckets: 2 })).toThrow(/column 3 is "surfac"/);
+    const schema = new Schema(good.schema.fields.map((f, i) => (i === 2 ? new Field('surfac', f.type, f.nullable) : f)));
+    const renamed = new Table(schema, good.batches.map((b) => new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: b.numRows, nullCount: 0, children: b.data.children }))));
+    expect(() => encodeShards(renamed, { buckets: 2 })).toThrow(/column 3 is "surfac"/);
     expect(() => encodeShards(good, { buckets: 0 })).toThrow(/buckets must be a positive integer/);
   });
 });
