@@ -12,6 +12,10 @@ export async function openNotifier(uri: string): Promise<Notifier> {
     if (!path.endsWith('.ndjson')) throw new UsageError(`--notify "${uri}": a local outbox must be a file://PATH.ndjson`);
     return new OutboxNotifier(path);
   }
-  if (uri.startsWith('pubsub://')) throw new UsageError('pubsub:// notifier is not built yet');
+  if (uri.startsWith('pubsub://')) {
+    // loaded on demand: the local path never pays for the Pub/Sub client
+    const { createPubSubNotifier } = await import('./pubsub.ts');
+    return createPubSubNotifier(uri);
+  }
   throw new UsageError(`--notify "${uri}": unknown scheme (expected file://PATH.ndjson or pubsub://projects/P/topics/T)`);
 }

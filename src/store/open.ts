@@ -11,7 +11,11 @@ export const DEFAULT_STORE_URI = 'file://./.promoscore/store';
  */
 export async function openStore(uri: string): Promise<ObjectStore> {
   if (uri.startsWith('file://')) return new LocalStore(fileUriToDir(uri, '--store'));
-  if (uri.startsWith('gs://')) throw new UsageError('gs:// store is not built yet');
+  if (uri.startsWith('gs://')) {
+    // loaded on demand: the local path never pays for the Cloud Storage client
+    const { createGcsStore } = await import('./gcs.ts');
+    return createGcsStore(uri);
+  }
   throw new UsageError(`--store "${uri}": unknown scheme (expected file://DIR or gs://BUCKET/PREFIX)`);
 }
 

@@ -195,7 +195,7 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
       let outcome: [RpcError | null, unknown];
       if (fault.delayMs && fault.applied && fault.code === undefined) outcome = run();
       else {
-        if (fault.applied && onFault) onFault(call.request, fault);
+        if (fault.applied && onFault) onFault(call.request);
         outcome = [new RpcError(fault.code ?? (fault.delayMs ? grpc.status.DEADLINE_EXCEEDED : grpc.status.UNAVAILABLE), `injected ${method} failure`), undefined];
       }
       if (fault.delayMs) later(fault.delayMs, () => finish(outcome[0], outcome[1]));
