@@ -22,6 +22,7 @@ export const ROW_CHECKS = [
   'unknown_surface',
   'unknown_status',
   'invalid_date_range',
+  'oversized_keys',
 ] as const;
 /** Checks about a whole table, where dropping rows cannot help: `fail` or `warn`. */
 export const TABLE_CHECKS = ['empty_table', 'freshness', 'future_dates'] as const;
@@ -48,6 +49,7 @@ export const InputPoliciesSchema = z
     unknown_surface: failDropWarn.default('drop'),
     unknown_status: failDropWarn.default('warn'),
     invalid_date_range: failDropWarn.default('drop'),
+    oversized_keys: failDropWarn.default('drop'),
   })
   .strict();
 
@@ -75,6 +77,8 @@ export const QualityConfigSchema = z
     freshness_max_lag_days: z.number().int().nonnegative().max(365).default(1),
     /** more than this share of candidate rows dropped by `drop` checks fails the run instead */
     max_drop_ratio: z.number().min(0).max(1).default(0.2),
+    /** ids longer than this many UTF-8 bytes are not ids (check oversized_keys) */
+    max_key_bytes: z.number().int().positive().max(1 << 20).default(256),
     /** how many offending keys an error or result names */
     examples: z.number().int().min(1).max(100).default(5),
     output: DriftSchema.prefault({}),

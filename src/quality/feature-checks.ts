@@ -73,7 +73,7 @@ function examplesOf(mask: RowMask, keyCols: Utf8Column[], limit: number): string
 
 const outside01 = (x: number) => x < 0 || x > 1;
 
-export function checkFeatureRows(t: FeatureTables, limit: number): Finding[] {
+export function checkFeatureRows(t: FeatureTables, limit: number, maxKeyBytes = 256): Finding[] {
   const out: Finding[] = [];
   const c = t.candidates;
   const s = t.surfaces;
@@ -90,6 +90,16 @@ export function checkFeatureRows(t: FeatureTables, limit: number): Finding[] {
   for (const name of SURFACE_STRING_COLUMNS) {
     const m = nullRows([ss[name]]);
     out.push({ check: 'null_keys', table: 'surfaces', column: name, offending: m.count(), examples: examplesOf(m, sKey, limit), surfaces: m, candidates: candidatesOfSurfaces(m, ss, cs) });
+  }
+
+  // ids that are not ids: megabytes of text in a key column
+  for (const name of CANDIDATE_STRING_COLUMNS) {
+    const m = longRows(cs[name], maxKeyBytes);
+    out.push({ check: 'oversized_keys', table: 'candidates', column: name, offending: m.count(), examples: examplesOf(m, cKey, limit), candidates: m, detail: `longer than ${maxKeyBytes} bytes` });
+  }
+  for (const name of SURFACE_STRING_COLUMNS) {
+    const m = longRows(ss[name], maxKeyBytes);
+    out.push({ check: 'oversized_keys', table: 'surfaces', column: name, offending: m.count(), examples: examplesOf(m, sKey, limit), surfaces: m, candidates: candidatesOfSurfaces(m, ss, cs), detail: `longer than ${maxKeyBytes} bytes` });
   }
 
   // numbers: NaN/Inf everywhere, ranges where the contract bounds them
@@ -162,6 +172,12 @@ function candidatesOfSurfaces(mask: RowMask, ss: Record<string, Utf8Column>, cs:
     if (m !== null && su !== null) tuples.push([m, su]);
   }
   return matchTuples([cs.market, cs.surface], tuples);
+}
+
+function longRows(col: Utf8Column, max: number): RowMask {
+  const m = new RowMask(col.length);
+  for (let i = 0; i < col.length; i++) if (col.ends[i] - col.starts[i] > max) m.set(i);
+  return m;
 }
 
 /** Two ASCII capital letters, checked on the bytes. */

@@ -65,7 +65,7 @@ export async function runInputGates(args: InputGateArgs): Promise<InputGateResul
     ...(await checkTableRows(ctx)),
     ...(await checkEngagementDates(ctx)),
     ...(await checkKeyedTables(ctx)),
-    ...checkFeatureRows(args, config.examples),
+    ...checkFeatureRows(args, config.examples, config.max_key_bytes),
   ];
   const applied = applyPolicies(findings, config, args.candidates.numRows, args.surfaces.numRows, log);
   const candidates = filterTable(args.candidates, applied.dropCandidates);
