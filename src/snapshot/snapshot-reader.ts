@@ -132,6 +132,7 @@ export async function readVersionTable(
   const batches: RecordBatch[] = [];
   let schema: Table['schema'] | undefined;
   const seen = new Set<string>();
+  let rows = 0;
   for (const entry of manifest.shards) {
     if (want && !want.has(entry.bucket)) continue;
     checkEntry(entry, manifest, seen);
@@ -140,8 +141,13 @@ export async function readVersionTable(
     if (!got) throw new CorruptSnapshotError(`${where}: named by the manifest but does not exist`);
     verifyShardBytes(where, entry, got.data);
     const t = decodeShard(where, got.data);
+    if (t.numRows !== entry.rows) throw new CorruptSnapshotError(`${where}: ${t.numRows} rows, manifest says ${entry.rows}`);
     schema ??= t.schema;
     batches.push(...t.batches);
+    rows += t.numRows;
+  }
+  if (!want && manifest.stats && manifest.stats.rows !== rows) {
+    throw new CorruptSnapshotError(`${paths.manifest(dataset, version)}: stats.rows is ${manifest.stats.rows}, the shards hold ${rows}`);
   }
   const table = schema ? new Table(schema, batches) : new Table();
   return { manifest, table };
