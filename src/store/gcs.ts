@@ -206,6 +206,14 @@ export function createGcsStore(uri: string, opts: GcsStoreOptions = {}): ObjectS
   };
 }
 
+/**
+ * A Storage client: at `apiEndpoint` (no credentials), else at STORAGE_EMULATOR_HOST, else Cloud
+ * Storage with Application Default Credentials. The client's own retries are off (see above).
+ */
+export function makeGcsClient(opts: Pick<GcsStoreOptions, 'apiEndpoint' | 'projectId'> = {}): Storage {
+  return makeStorage(opts);
+}
+
 function makeStorage(opts: GcsStoreOptions): Storage {
   const retryOptions = { autoRetry: false };
   if (opts.apiEndpoint) {

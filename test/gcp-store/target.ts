@@ -4,8 +4,7 @@
  * Default Credentials when PROMOSCORE_TEST_GCS_URI=gs://BUCKET/PREFIX is set.
  */
 import { randomBytes } from 'node:crypto';
-import { Storage } from '@google-cloud/storage';
-import { createGcsStore, type GcsStoreOptions } from '../../src/store/gcs.ts';
+import { createGcsStore, makeGcsClient, type GcsStoreOptions } from '../../src/store/gcs.ts';
 import type { ObjectStore } from '../../src/store/port.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
 
@@ -28,7 +27,7 @@ export async function openGcsTarget(): Promise<GcsTarget> {
     const apiEndpoint = real ? undefined : emulator!.replace(/\/storage\/v1\/?$/, '').replace(/^(?!https?:\/\/)/, 'http://');
     if (!real) {
       // An emulator starts empty: make the bucket through the client.
-      const storage = new Storage({ apiEndpoint, projectId: 'promoscore-test' });
+      const storage = makeGcsClient({ apiEndpoint, projectId: 'promoscore-test' });
       const bucket = base.slice('gs://'.length);
       const [exists] = await storage.bucket(bucket).exists();
       if (!exists) await storage.createBucket(bucket);
