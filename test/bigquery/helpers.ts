@@ -32,6 +32,7 @@ export function warehouseOn(d: BigQueryDouble, extra: BigQueryWarehouseOptions =
     maximumBytesBilled: 10_000_000_000,
     readRetryDelayMs: 5,
     maxRetries: 2,
+    maxRetryDelaySeconds: 0.02,
     ...extra,
   });
 }

@@ -37,6 +37,8 @@ export interface BigQueryWarehouseOptions {
   noAuth?: boolean;
   /** REST retries of the client on 5xx/429 before giving up (client default 3) */
   maxRetries?: number;
+  /** cap of the client's exponential backoff between REST retries, in seconds (client default 64) */
+  maxRetryDelaySeconds?: number;
   /** Storage Read attempts per stream and base backoff */
   readAttempts?: number;
   readRetryDelayMs?: number;
@@ -105,7 +107,14 @@ export class BigQueryWarehouse implements Warehouse {
       projectId: this.loc.projectId,
       location: opts.location,
       ...(restEndpoint ? { apiEndpoint: restEndpoint } : {}),
-      ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
+      ...(opts.maxRetries !== undefined || opts.maxRetryDelaySeconds !== undefined
+        ? {
+            retryOptions: {
+              ...(opts.maxRetries !== undefined ? { autoRetry: opts.maxRetries > 0, maxRetries: opts.maxRetries } : {}),
+              ...(opts.maxRetryDelaySeconds !== undefined ? { maxRetryDelay: opts.maxRetryDelaySeconds } : {}),
+            },
+          }
+        : {}),
       ...(noAuth ? { authClient: anonymousAuth as never } : {}),
     });
 

@@ -140,7 +140,8 @@ export function duckResultToArrow(reader: DuckDBResultReader | DuckDBMaterialize
   const columns = r.getColumns();
   const schema = new Schema(fields.map((f) => new Field(f.name, arrowTypeOf(f.type), true)));
   const length = columns[0]?.length ?? 0;
-  const children = fields.map((f, i) => columnVector(f.type, columns[i]).data[0]);
+  // a result without rows has no chunks, hence no columns
+  const children = fields.map((f, i) => columnVector(f.type, columns[i] ?? []).data[0]);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
   return { fields, table: new Table(schema, length > 0 ? [batch] : []) };
 }

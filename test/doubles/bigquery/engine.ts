@@ -220,7 +220,9 @@ export class BigQueryEngine {
 
 function toDuck(p: QueryParameter): [DuckDBValue, DuckDBType] {
   const type = p.parameterType?.type;
-  const raw = p.parameterValue?.value;
+  // JSON numbers and booleans are accepted for these string-typed fields, as the real API does
+  const given = p.parameterValue?.value as unknown;
+  const raw = typeof given === 'number' || typeof given === 'boolean' ? String(given) : given;
   const bad = () => new BqError(400, 'invalidQuery', `Invalid value for query parameter ${p.name} of type ${type}: ${JSON.stringify(p.parameterValue)}`);
   switch (type) {
     case 'STRING':
