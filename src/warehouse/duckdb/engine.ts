@@ -10,6 +10,8 @@ export interface EngineOptions {
   readOnly?: boolean;
   threads?: number;
   memoryLimit?: string;
+  /** where an in-memory database spills */
+  tempDirectory?: string;
 }
 
 export function hermeticConfig(opts: EngineOptions = {}): Record<string, string> {
@@ -21,6 +23,7 @@ export function hermeticConfig(opts: EngineOptions = {}): Record<string, string>
   if (opts.readOnly) cfg.access_mode = 'READ_ONLY';
   if (opts.threads) cfg.threads = String(opts.threads);
   if (opts.memoryLimit) cfg.memory_limit = opts.memoryLimit;
+  if (opts.tempDirectory) cfg.temp_directory = opts.tempDirectory;
   return cfg;
 }
 

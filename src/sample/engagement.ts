@@ -1,0 +1,179 @@
+/**
+ * engagement_daily drawn from the model: for every (track, market, surface) key of a targeted track
+ * (all three surfaces, so activity across surfaces adds up) and for part of the rest of the catalog,
+ * one organic row per day with impressions > 0 and, while a campaign promoted the key, a promoted
+ * row. Counts are consistent by construction: skips <= impressions, saves <= streams <= impressions,
+ * completions <= streams. Rows come out day by day through a fixed-size column buffer.
+ */
+import { Rng } from './prng.ts';
+import { NULL_DAY, type SampleModel } from './model.ts';
+import { SURFACE_SKIP, SURFACE_TRAFFIC } from './markets.ts';
+
+export const ENGAGEMENT_CHUNK = 2048;
+
+/** One buffer of rows; `flush(n)` is called when it is full and once at the end. */
+export class EngagementBuffer {
+  readonly day = new Int32Array(ENGAGEMENT_CHUNK);
+  readonly track = new Int32Array(ENGAGEMENT_CHUNK);
+  readonly market = new Int32Array(ENGAGEMENT_CHUNK);
+  readonly surface = new Int32Array(ENGAGEMENT_CHUNK);
+  readonly promoted = new Uint8Array(ENGAGEMENT_CHUNK);
+  readonly impressions = new Int32Array(ENGAGEMENT_CHUNK);
+  readonly streams = new Int32Array(ENGAGEMENT_CHUNK);
+  readonly skips = new Int32Array(ENGAGEMENT_CHUNK);
+  readonly saves = new Int32Array(ENGAGEMENT_CHUNK);
+  readonly completions = new Int32Array(ENGAGEMENT_CHUNK);
+  n = 0;
+  total = 0;
+  constructor(private readonly flush: (buf: EngagementBuffer, n: number) => void) {}
+  push(day: number, track: number, market: number, surface: number, promoted: number, imp: number, str: number, skp: number, sav: number, cmp: number): void {
+    const i = this.n;
+    this.day[i] = day;
+    this.track[i] = track;
+    this.market[i] = market;
+    this.surface[i] = surface;
+    this.promoted[i] = promoted;
+    this.impressions[i] = imp;
+    this.streams[i] = str;
+    this.skips[i] = skp;
+    this.saves[i] = sav;
+    this.completions[i] = cmp;
+    this.n = i + 1;
+    if (this.n === ENGAGEMENT_CHUNK) this.end();
+  }
+  end(): void {
+    if (this.n === 0) return;
+    this.flush(this, this.n);
+    this.total += this.n;
+    this.n = 0;
+  }
+}
+
+/** mean daily impressions of the most popular track in a market of weight 100 on a surface of traffic 1 */
+const BASE_IMPRESSIONS = 12000;
+
+interface Keys {
+  track: Int32Array;
+  market: Int32Array;
+  surface: Int32Array;
+  lambda: Float64Array;
+  promoFrom: Int32Array;
+  promoTo: Int32Array;
+  promoFactor: Float64Array;
+  stream: Float64Array;
+  skip: Float64Array;
+  promoSkip: Float64Array;
+  save: Float64Array;
+  completion: Float64Array;
+}
+
+function buildKeys(m: SampleModel, rng: Rng): Keys {
+  const lastDay = m.asOfDay - 1;
+  // promoted window per (track, market, surface) of non-cold campaigns: union of their running days
+  const windows = new Map<number, [number, number]>();
+  const pairs = new Set<number>();
+  const nM = m.markets.length;
+  for (let i = 0; i < m.targetCampaign.length; i++) {
+    const c = m.targetCampaign[i];
+    const t = m.campTrack[c];
+    pairs.add(t * nM + m.targetMarket[i]);
+    if (m.campCold[c]) continue;
+    const from = m.campStart[c];
+    let to: number;
+    if (m.campStatus[c] === 1) to = m.campPausedFrom[c];
+    else to = m.campEnd[c] === NULL_DAY ? lastDay : Math.min(m.campEnd[c], lastDay);
+    if (to < from) continue;
+    const key = (t * nM + m.targetMarket[i]) * 3 + m.targetSurface[i];
+    const w = windows.get(key);
+    if (!w) windows.set(key, [from, to]);
+    else windows.set(key, [Math.min(w[0], from), Math.max(w[1], to)]);
+  }
+  // part of the rest of the catalog plays organically in its home market
+  const campaignTrack = new Uint8Array(m.trackIds.length);
+  for (let c = 0; c < m.campTrack.length; c++) campaignTrack[m.campTrack[c]] = 1;
+  for (let t = 0; t < m.trackIds.length; t++) if (!campaignTrack[t] && rng.chance(0.15)) pairs.add(t * nM + m.trackHome[t]);
+
+  const sorted = [...pairs].sort((a, b) => (a % nM) - (b % nM) || a - b);
+  const n = sorted.length * 3;
+  const k: Keys = {
+    track: new Int32Array(n),
+    market: new Int32Array(n),
+    surface: new Int32Array(n),
+    lambda: new Float64Array(n),
+    promoFrom: new Int32Array(n).fill(NULL_DAY),
+    promoTo: new Int32Array(n).fill(NULL_DAY),
+    promoFactor: new Float64Array(n),
+    stream: new Float64Array(n),
+    skip: new Float64Array(n),
+    promoSkip: new Float64Array(n),
+    save: new Float64Array(n),
+    completion: new Float64Array(n),
+  };
+  let i = 0;
+  for (const pair of sorted) {
+    const t = Math.floor(pair / nM);
+    const mk = pair % nM;
+    for (let s = 0; s < 3; s++, i++) {
+      k.track[i] = t;
+      k.market[i] = mk;
+      k.surface[i] = s;
+      const home = m.trackHome[t] === mk ? 3 : 1;
+      k.lambda[i] = BASE_IMPRESSIONS * m.trackPop[t] * (m.marketWeight[mk] / 100) * SURFACE_TRAFFIC[s] * home * rng.range(0.6, 1.4);
+      const w = windows.get(pair * 3 + s);
+      if (w) {
+        k.promoFrom[i] = w[0];
+        k.promoTo[i] = w[1];
+        k.promoFactor[i] = rng.range(0.3, 1.2);
+      }
+      const clamp = (x: number) => Math.min(0.98, Math.max(0.001, x));
+      k.stream[i] = clamp(m.trackStream[t] + rng.range(-0.05, 0.05));
+      k.skip[i] = clamp(m.trackSkip[t] * SURFACE_SKIP[s] + rng.range(-0.03, 0.03));
+      k.promoSkip[i] = clamp(k.skip[i] + rng.range(0.02, 0.08));
+      k.save[i] = clamp(m.trackSave[t] + rng.range(-0.005, 0.005));
+      k.completion[i] = clamp(m.trackCompletion[t] + rng.range(-0.05, 0.05));
+    }
+  }
+  return k;
+}
+
+/** Draws every engagement row into `out`, day by day; returns the number of keys. */
+export function generateEngagement(m: SampleModel, seed: string, out: EngagementBuffer): number {
+  const rng = new Rng(`${seed}:engagement`);
+  const k = buildKeys(m, rng);
+  const n = k.track.length;
+  const first = m.asOfDay - m.days;
+  for (let day = first; day < m.asOfDay; day++) {
+    const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+    const dayFactor = dow === 0 || dow === 6 ? 1.15 : 0.94;
+    for (let i = 0; i < n; i++) {
+      const t = k.track[i];
+      const released = m.trackRelease[t];
+      if (day < released) continue;
+      const age = day - released;
+      const ramp = age < 14 ? 0.3 + age / 20 : 1; // new releases build up
+      const lambda = k.lambda[i] * dayFactor * ramp;
+      const imp = rng.poisson(lambda);
+      if (imp > 0) {
+        const str = Math.floor(imp * k.stream[i] + rng.float());
+        out.push(day - first, t, k.market[i], k.surface[i], 0, imp,
+          str,
+          Math.floor(imp * k.skip[i] + rng.float()),
+          Math.floor(str * k.save[i] + rng.float()),
+          Math.floor(str * k.completion[i] + rng.float()));
+      }
+      if (day >= k.promoFrom[i] && day <= k.promoTo[i]) {
+        const pimp = rng.poisson(lambda * k.promoFactor[i]);
+        if (pimp > 0) {
+          const pstr = Math.floor(pimp * k.stream[i] * 0.9 + rng.float());
+          out.push(day - first, t, k.market[i], k.surface[i], 1, pimp,
+            pstr,
+            Math.floor(pimp * k.promoSkip[i] + rng.float()),
+            Math.floor(pstr * k.save[i] * 0.9 + rng.float()),
+            Math.floor(pstr * k.completion[i] + rng.float()));
+        }
+      }
+    }
+  }
+  out.end();
+  return n;
+}
