@@ -38,7 +38,10 @@ export interface MarketSolution {
   skipUsed: Float64Array;
   licensorUsed: Float64Array;
   certificate: Certificate;
+  /** master solves */
   iterations: number;
+  /** passes of the closed-form pricing over the rows (the cost that scales with rows) */
+  pricings: number;
 }
 
 export function problemSize(p: MarketProblem): { rows: number; surfaces: number; licensors: number } {

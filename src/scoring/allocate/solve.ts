@@ -7,8 +7,11 @@
  */
 import type { Certificate } from '../../snapshot/contract.ts';
 import { solveMaster } from './master.ts';
-import { PricingOracle, type PriceResult } from './pricing.ts';
+import { PricingOracle, weightedThreshold, type PriceResult } from './pricing.ts';
 import type { MarketProblem, MarketSolution, SurfacePrices } from './problem.ts';
+
+/** Weight of the best dual point in the smoothed prices. */
+const SMOOTHING = Number(process.env.PROMOSCORE_SMOOTHING ?? 0.5);
 
 export interface SolveOptions {
   tolerance: number;
@@ -20,7 +23,12 @@ interface Column {
   lambda: Float64Array;
   mu: Float64Array;
   result: PriceResult;
+  /** the response's x_r / upper_r per active row, kept while memory allows (else recomputed) */
+  z?: Float64Array;
 }
+
+/** Stored responses, in rows x columns: beyond this, responses are recomputed from their prices. */
+const STORED_ENTRIES = 8_000_000;
 
 export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolution {
   const n = p.value.length;
@@ -53,13 +61,18 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   }
 
   const columns: Column[] = [];
+  let pricings = 0;
+  let stored = 0;
   const price = (lambda: Float64Array, mu: Float64Array): Column => {
-    const col = { lambda, mu, result: oracle.price(lambda, mu) };
+    pricings++;
+    const z = stored + m <= STORED_ENTRIES ? new Float64Array(m) : undefined;
+    if (z) stored += m;
+    const col: Column = { lambda, mu, result: oracle.price(lambda, mu, z), z };
     columns.push(col);
     return col;
   };
   let best = price(
-    opts.warmStart ? clampPrices(opts.warmStart.capacity, S) : new Float64Array(S),
+    opts.warmStart ? clampPrices(opts.warmStart.capacity, S) : fillPrices(oracle, p.capacity),
     opts.warmStart ? clampPrices(opts.warmStart.skip, S) : new Float64Array(S),
   );
   let weights: Float64Array = new Float64Array(0);
@@ -69,7 +82,7 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   const b = new Float64Array(rows);
   for (let g = 0; g < S; g++) b[g] = p.capacity[g] / capScale[g];
   b[2 * S] = 1;
-  const stopGap = opts.tolerance * 0.25;
+  const stopGap = opts.tolerance * 0.5;
 
   while (iterations < opts.maxIterations) {
     iterations++;
@@ -87,25 +100,56 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     weights = master.w;
     primal = master.objective * omega;
     if (relativeGap(best.result.dual, primal, omega) <= stopGap) break;
-    const lambda = new Float64Array(S);
-    const mu = new Float64Array(S);
+    const lambdaM = new Float64Array(S);
+    const muM = new Float64Array(S);
     for (let g = 0; g < S; g++) {
-      lambda[g] = (master.y[g] * omega) / capScale[g];
-      mu[g] = (master.y[S + g] * omega) / skipScale[g];
+      lambdaM[g] = (master.y[g] * omega) / capScale[g];
+      muM[g] = (master.y[S + g] * omega) / skipScale[g];
     }
-    const col = price(lambda, mu);
-    if (col.result.dual < best.result.dual) best = col;
-    // No column prices out: the master's optimum is the LP's.
-    let reduced = col.result.dual - master.y[2 * S] * omega;
-    for (let g = 0; g < S; g++) reduced -= lambda[g] * p.capacity[g];
-    if (reduced <= 1e-12 * omega) break;
+    const convexityPrice = master.y[2 * S] * omega;
+    // Reduced cost of a priced response against the master's duals: > 0 means it improves the master.
+    const reducedCost = (col: Column): number => {
+      let rc = col.result.value - convexityPrice;
+      for (let g = 0; g < S; g++) rc -= lambdaM[g] * col.result.capacityUsed[g] + muM[g] * col.result.skipUsed[g];
+      return rc;
+    };
+    // Smoothing (Wentges): price between the best dual point and the master's duals, which damps
+    // the oscillation of plain cutting planes; fall back to the master's duals when that misprices.
+    let col: Column;
+    if (SMOOTHING > 0 && columns.length > 1) {
+      const lambda = new Float64Array(S);
+      const mu = new Float64Array(S);
+      for (let g = 0; g < S; g++) {
+        lambda[g] = SMOOTHING * best.lambda[g] + (1 - SMOOTHING) * lambdaM[g];
+        mu[g] = SMOOTHING * best.mu[g] + (1 - SMOOTHING) * muM[g];
+      }
+      col = price(lambda, mu);
+      if (col.result.dual < best.result.dual) best = col;
+      if (reducedCost(col) <= 1e-12 * omega) {
+        col = price(lambdaM, muM);
+        if (col.result.dual < best.result.dual) best = col;
+      }
+    } else {
+      col = price(lambdaM, muM);
+      if (col.result.dual < best.result.dual) best = col;
+    }
+    // No column prices out at the master's duals: the master's optimum is the LP's.
+    if (reducedCost(col) <= 1e-12 * omega) break;
     if (relativeGap(best.result.dual, primal, omega) <= stopGap) break;
   }
 
   // The primal: the master's mixture of priced responses, recomputed (each is a pure function of its prices).
   const z = new Float64Array(m);
   for (let k = 0; k < weights.length; k++) {
-    if (weights[k] > 0) oracle.price(columns[k].lambda, columns[k].mu, z, weights[k]);
+    const w = weights[k];
+    if (!(w > 0)) continue;
+    const zk = columns[k].z;
+    if (zk) {
+      for (let i = 0; i < m; i++) z[i] += w * zk[i];
+    } else {
+      pricings++;
+      oracle.price(columns[k].lambda, columns[k].mu, z, w);
+    }
   }
   const x = new Float64Array(n);
   for (let k = 0; k < m; k++) {
@@ -148,7 +192,36 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     licensorUsed: usage.licensorUsed,
     certificate,
     iterations,
+    pricings,
   };
+}
+
+/**
+ * A cold start: per surface, the value at which the surface would just fill if neither licensor
+ * caps nor the skip budget existed (a weighted quantile of the rows' values).
+ */
+function fillPrices(oracle: PricingOracle, capacity: Float64Array): Float64Array {
+  const S = capacity.length;
+  const m = oracle.rows.length;
+  const prices = new Float64Array(S);
+  const counts = new Int32Array(S + 1);
+  const total = new Float64Array(S);
+  for (let k = 0; k < m; k++) {
+    if (oracle.c[k] > 0) {
+      counts[oracle.s[k] + 1]++;
+      total[oracle.s[k]] += oracle.y[k];
+    }
+  }
+  for (let g = 0; g < S; g++) counts[g + 1] += counts[g];
+  const idx = new Int32Array(counts[S]);
+  const fill = counts.slice(0, S);
+  for (let k = 0; k < m; k++) if (oracle.c[k] > 0) idx[fill[oracle.s[k]]++] = k;
+  for (let g = 0; g < S; g++) {
+    if (!(total[g] > capacity[g]) || counts[g + 1] === counts[g]) continue;
+    const part = idx.subarray(counts[g], counts[g + 1]);
+    prices[g] = Math.max(0, weightedThreshold(part, part.length, oracle.c, oracle.y, capacity[g]));
+  }
+  return prices;
 }
 
 export function relativeGap(dual: number, primal: number, scale: number): number {

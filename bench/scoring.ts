@@ -1,0 +1,244 @@
+/**
+ * Scoring benchmarks (not tests):
+ *  1. the fused scoring kernel (rows/s) against DuckDB computing the same formulas in SQL over the
+ *     same rows, one thread each, in the same run;
+ *  2. the allocation solver (variables/s) at 10k, 100k and 1M rows against HiGHS on the same
+ *     instances (HiGHS only while a size finishes within a minute).
+ * Rows: PROMOSCORE_BENCH_ROWS (default 4,000,000). Run: npx tsx bench/scoring.ts
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { makeVector, Float64, Table, tableToIPC } from 'apache-arrow';
+import { Table as WasmTable, writeParquet } from 'parquet-wasm';
+import { solveMarket } from '../src/scoring/allocate/solve.ts';
+import type { MarketProblem } from '../src/scoring/allocate/problem.ts';
+import { allocateKernelOutput, kernelConstants, scoreKernel, type KernelInput } from '../src/scoring/kernels/fused.ts';
+import { defaultSpec } from '../src/scoring/spec.ts';
+import { loadHighs } from '../test/scoring/highs.ts';
+import { randomInstance, rng, toLpText } from '../test/scoring/instances.ts';
+
+const GROUPS = 120;
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** Seeded feature rows; the per-group constants (priors, baseline, capacity) are joined onto every row. */
+function kernelData(n: number): { input: KernelInput; perRow: Record<string, Float64Array> } {
+  const rand = rng(12345);
+  const col = () => new Float64Array(n);
+  const d = {
+    campaign_active: col(),
+    licensor_active: col(),
+    restricted: col(),
+    track_age_days: col(),
+    commission_rate: col(),
+    daily_impression_target: col(),
+    impressions: col(),
+    skips: col(),
+    saves: col(),
+    promoted_impressions: col(),
+    market_streams_28d: col(),
+    impressions_7d: col(),
+    promoted_impressions_1d: col(),
+  };
+  const group = new Int32Array(n);
+  const ga = Float64Array.from({ length: GROUPS }, () => 2 + rand() * 20);
+  const gb = Float64Array.from({ length: GROUPS }, () => 5 + rand() * 40);
+  const va = Float64Array.from({ length: GROUPS }, () => 0.5 + rand() * 2);
+  const vb = Float64Array.from({ length: GROUPS }, () => 20 + rand() * 80);
+  const base = Float64Array.from({ length: GROUPS }, () => 0.2 + rand() * 0.15);
+  const cap = Float64Array.from({ length: GROUPS }, () => (rand() < 0.05 ? 0 : 1e5 * rand()));
+  for (let r = 0; r < n; r++) {
+    group[r] = Math.floor((r / n) * GROUPS);
+    d.campaign_active[r] = rand() < 0.9 ? 1 : 0;
+    d.licensor_active[r] = rand() < 0.97 ? 1 : 0;
+    d.restricted[r] = rand() < 0.03 ? 1 : 0;
+    d.track_age_days[r] = Math.floor(rand() * 400) - 10;
+    d.commission_rate[r] = 0.05 + rand() * 0.2;
+    d.daily_impression_target[r] = rand() < 0.5 ? Math.floor(rand() * 3000) : -1;
+    const imp = Math.floor(rand() * 20000);
+    d.impressions[r] = imp;
+    d.skips[r] = Math.floor(imp * (0.15 + rand() * 0.4));
+    d.saves[r] = Math.floor(imp * rand() * 0.05);
+    d.promoted_impressions[r] = Math.floor(imp * rand() * 0.3);
+    d.market_streams_28d[r] = Math.floor(rand() * 50000);
+    d.impressions_7d[r] = Math.floor(imp / 4);
+    d.promoted_impressions_1d[r] = Math.floor(rand() * 3000);
+  }
+  const perRow: Record<string, Float64Array> = { ...d, grp: Float64Array.from(group) };
+  const join = (name: string, a: Float64Array) => {
+    const o = new Float64Array(n);
+    for (let r = 0; r < n; r++) o[r] = a[group[r]];
+    perRow[name] = o;
+  };
+  join('sa', ga);
+  join('sb', gb);
+  join('va', va);
+  join('vb', vb);
+  join('baseline', base);
+  join('capacity', cap);
+  return {
+    input: { group, ...d, groupCapacity: cap, groupBaseline: base, skipAlpha: ga, skipBeta: gb, saveAlpha: va, saveBeta: vb },
+    perRow,
+  };
+}
+
+/** The kernel's formulas in SQL (default spec constants, UCB exploration, Wilson bound). */
+function kernelSql(): string {
+  const spec = defaultSpec();
+  const k = kernelConstants(spec);
+  const z = k.z;
+  return `
+    WITH b AS (
+      SELECT *, impressions + sa + sb AS nn,
+             (skips + sa) / (impressions + sa + sb) AS skip_rate,
+             (saves + va) / (impressions + va + vb) AS save_rate,
+             impressions_7d / ${k.forecastDays} AS forecast
+      FROM feat),
+    w AS (
+      SELECT *,
+        (skip_rate + ${z * z} / nn / 2 + ${z} * sqrt(skip_rate * (1 - skip_rate) / nn + ${z * z} / nn / (4 * nn))) / (1 + ${z * z} / nn) AS skip_upper,
+        (CASE WHEN campaign_active <> 1 THEN 1 ELSE 0 END) | (CASE WHEN licensor_active <> 1 THEN 2 ELSE 0 END)
+        | (CASE WHEN restricted <> 0 THEN 4 ELSE 0 END) | (CASE WHEN track_age_days < ${k.minAge} THEN 8 ELSE 0 END)
+        | (CASE WHEN market_streams_28d < ${k.minStreams} THEN 16 ELSE 0 END) | (CASE WHEN capacity <= 0 THEN 32 ELSE 0 END)
+        | (CASE WHEN forecast <= 0 THEN 64 ELSE 0 END) AS reason0
+      FROM b),
+    e AS (
+      SELECT *, reason0 | (CASE WHEN skip_upper > ${k.hardLimit} THEN 128 ELSE 0 END) AS reason1 FROM w),
+    x AS (
+      SELECT *,
+        CASE WHEN reason1 = 0 AND promoted_impressions < ${k.budget}
+             THEN least(${k.bonusCap}, ${k.exploreZ} * sqrt(save_rate * (1 - save_rate) / (promoted_impressions + va + vb))) ELSE 0 END AS bonus,
+        CASE WHEN daily_impression_target > 0
+             THEN least(${k.maxPace}, greatest(${k.minPace}, 1 + ${k.gain} * (1 - promoted_impressions_1d / daily_impression_target))) ELSE 1 END AS pacing
+      FROM e),
+    v AS (
+      SELECT *, ${k.wSave} * save_rate + bonus - ${k.wSkip} * greatest(0, skip_rate - baseline) + ${k.wComm} * commission_rate AS v0 FROM x)
+    SELECT reason1 | (CASE WHEN bonus > 0 THEN 512 ELSE 0 END) AS reason,
+           skip_rate, save_rate, skip_upper, bonus, pacing,
+           CASE WHEN v0 > 0 THEN v0 * pacing ELSE v0 END AS value,
+           forecast, forecast * ${k.boostRoom} AS headroom,
+           CASE WHEN reason1 = 0 THEN 1.0 ELSE 0.0 END AS upper,
+           skip_upper - baseline - ${k.tau} AS skip_excess
+    FROM v`;
+}
+
+async function benchKernel(rows: number): Promise<void> {
+  console.log(`kernel: ${rows.toLocaleString('en-US')} rows, ${GROUPS} (market, surface) groups`);
+  const { input, perRow } = kernelData(rows);
+  const k = kernelConstants(defaultSpec());
+  const out = allocateKernelOutput(rows);
+  scoreKernel(k, input, out, 0, Math.min(rows, 100_000)); // warm-up
+  const jsTimes: number[] = [];
+  for (let rep = 0; rep < 5; rep++) {
+    const t0 = performance.now();
+    scoreKernel(k, input, out);
+    jsTimes.push(performance.now() - t0);
+  }
+  const js = Math.min(...jsTimes);
+
+  const dir = mkdtempSync(join(tmpdir(), 'promoscore-bench-'));
+  try {
+    const table = new Table(Object.fromEntries(Object.entries(perRow).map(([name, a]) => [name, makeVector({ type: new Float64(), data: a })])));
+    const file = join(dir, 'feat.parquet');
+    writeFileSync(file, writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream'))));
+    const db = await DuckDBInstance.create(':memory:', {
+      threads: '1',
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'true',
+      extension_directory: join(dir, 'ext'),
+    });
+    const conn = await db.connect();
+    await conn.run(`CREATE TABLE feat AS SELECT * FROM read_parquet('${file}')`);
+    const sql = kernelSql();
+    const dbTimes: number[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      await conn.run('DROP TABLE IF EXISTS scored');
+      const t0 = performance.now();
+      await conn.run(`CREATE TABLE scored AS ${sql}`);
+      dbTimes.push(performance.now() - t0);
+    }
+    // Same answers: compare a checksum of the value column.
+    const check = await conn.runAndReadAll('SELECT sum(value), sum(reason) FROM scored');
+    const [dbValue, dbReason] = check.getRows()[0].map(Number);
+    let jsValue = 0;
+    let jsReason = 0;
+    for (let r = 0; r < rows; r++) {
+      jsValue += out.value[r];
+      jsReason += out.reason[r];
+    }
+    const duck = Math.min(...dbTimes);
+    conn.closeSync();
+    db.closeSync();
+    console.log(`  JS fused kernel : ${fmtMs(js)}  ${fmtRate(rows / (js / 1000))} rows/s (best of 5, 1 thread)`);
+    console.log(`  DuckDB SQL      : ${fmtMs(duck)}  ${fmtRate(rows / (duck / 1000))} rows/s (best of 3, threads=1, CREATE TABLE AS)`);
+    console.log(`  ratio JS/DuckDB : ${(duck / js).toFixed(1)}x`);
+    console.log(`  same results    : sum(value) JS ${jsValue.toFixed(6)} DuckDB ${dbValue.toFixed(6)}; sum(reason) JS ${jsReason} DuckDB ${dbReason}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`  peak RSS ${peakRssMb()} MB`);
+}
+
+async function benchSolver(): Promise<void> {
+  const highs = await loadHighs();
+  const perMarket = 25_000;
+  let highsAllowed = true;
+  for (const rows of [10_000, 100_000, 1_000_000]) {
+    const markets = Math.max(1, Math.round(rows / perMarket));
+    const size = Math.round(rows / markets);
+    const problems: MarketProblem[] = [];
+    for (let m = 0; m < markets; m++) problems.push(randomInstance(777 + m, m % 2 ? 'mixed' : 'skip-heavy', size));
+    solveMarket(problems[0], { tolerance: 1e-4, maxIterations: 500 }); // warm-up
+    const t0 = performance.now();
+    let worstGap = 0;
+    let pricings = 0;
+    let primal = 0;
+    for (const p of problems) {
+      const s = solveMarket(p, { tolerance: 1e-4, maxIterations: 500 });
+      worstGap = Math.max(worstGap, s.certificate.gap);
+      pricings += s.pricings;
+      primal += s.certificate.primal;
+    }
+    const ours = performance.now() - t0;
+    let line = `solver: ${rows.toLocaleString('en-US')} rows in ${markets} market(s): ${fmtMs(ours)}, ${fmtRate(rows / (ours / 1000))} vars/s, worst gap ${worstGap.toExponential(2)}, ${(pricings / markets).toFixed(1)} pricing passes/market`;
+    if (highsAllowed) {
+      const h0 = performance.now();
+      let hObj = 0;
+      for (const p of problems) {
+        const res = highs.solve(toLpText(p));
+        if (res.Status !== 'Optimal') throw new Error(`HiGHS: ${res.Status}`);
+        hObj += res.ObjectiveValue;
+      }
+      const h = performance.now() - h0;
+      line += `\n  HiGHS: ${fmtMs(h)}, ${fmtRate(rows / (h / 1000))} vars/s (LP text included); ratio ${(h / ours).toFixed(0)}x; objective ours/HiGHS ${(primal / hObj).toFixed(7)}`;
+      // The next size is 10x larger; HiGHS grows at least linearly, so stop where it would pass a minute.
+      if (h * 10 > 60_000) highsAllowed = false;
+    } else {
+      line += '\n  HiGHS: skipped (the previous size extrapolates beyond a minute)';
+    }
+    console.log(line);
+  }
+  console.log(`  peak RSS ${peakRssMb()} MB`);
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+function fmtRate(r: number): string {
+  return r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : `${(r / 1e3).toFixed(1)}k`;
+}
+
+export async function run(): Promise<void> {
+  const rows = Number(process.env.PROMOSCORE_BENCH_ROWS ?? 4_000_000);
+  await benchKernel(rows);
+  await benchSolver();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await run();
+}
