@@ -117,3 +117,18 @@ describe('Pub/Sub gRPC double', () => {
     expect(body(last)).toEqual(['a2']);
   });
 });
+
+describe('Pub/Sub double streaming pull', () => {
+  it('ends a stream on an unknown subscription with NOT_FOUND, as the service does', async () => {
+    const { makePubSub } = await import('../../src/notify/pubsub/client.ts');
+    const ps = makePubSub('promoscore-test', { apiEndpoint: d.endpoint });
+    const s = ps.subscription(`${P}/subscriptions/never-made`);
+    const err = await new Promise<{ code?: number }>((resolve) => {
+      s.on('error', resolve);
+      s.on('message', () => undefined);
+    });
+    expect(err.code).toBe(grpc.status.NOT_FOUND);
+    await s.close();
+    await ps.close();
+  });
+});

@@ -159,3 +159,20 @@ describe('notification subscription', () => {
     expect((err as Error).message).toContain('does not exist');
   });
 });
+
+describe('notification subscription under stream faults', () => {
+  it('keeps receiving after the stream is cut, and loses nothing', async () => {
+    const t = await dbl.makeTopic();
+    const seen = new Set<string>();
+    // the first stream breaks after one response; the client reconnects and leases come back
+    dbl.double!.addFault({ method: 'StreamingPull', nth: 1, afterResponses: 1, code: 14 });
+    const sub = await subscribeNotifications(t.subscriptionUri, async (a) => void seen.add(a.version), { apiEndpoint: dbl.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: dbl.apiEndpoint });
+    for (let i = 0; i < 5; i++) await notifier.publish(attrs(`v${i}`));
+    await eventually(() => seen.size === 5, 'all five versions');
+    const streams = dbl.double!.calls.filter((c) => c.method === 'StreamingPull');
+    expect(streams.length).toBeGreaterThanOrEqual(2);
+    await sub.close();
+    await notifier.close();
+  });
+});

@@ -385,7 +385,8 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
       }
     }
     if (code === grpc.status.OK) st.call.end();
-    else st.call.destroy(Object.assign(new Error(details), { code, details }) as any);
+    // grpc-js turns an 'error' emitted on a server stream into the call's final status
+    else st.call.emit('error', { code, details });
     pump(st.sub);
   }
 
@@ -514,7 +515,7 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
       const fault = takeFault('StreamingPull');
       const fail = (code: grpc.status, details: string) => {
         rec.code = code;
-        call.destroy(Object.assign(new Error(details), { code, details }) as any);
+        call.emit('error', { code, details });
       };
       call.on('data', (req: any) => {
         if (!st) {
@@ -612,7 +613,7 @@ function withUnimplemented(def: grpc.ServiceDefinition, impl: Record<string, grp
     if (out[name]) continue;
     const details = `${name} is not served by the Pub/Sub double`;
     if (m.requestStream || m.responseStream) {
-      out[name] = ((call: any) => call.destroy(Object.assign(new Error(details), { code: grpc.status.UNIMPLEMENTED, details }))) as grpc.UntypedHandleCall;
+      out[name] = ((call: any) => call.emit('error', { code: grpc.status.UNIMPLEMENTED, details })) as grpc.UntypedHandleCall;
     } else {
       out[name] = ((_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED, details } as grpc.ServiceError)) as grpc.UntypedHandleCall;
     }
