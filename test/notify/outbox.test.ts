@@ -32,8 +32,8 @@ describe('local outbox specifics', () => {
   });
 
   it('refuses URIs that are not an ndjson file or not built', async () => {
-    await expect(openNotifier('file://./outbox.json')).rejects.toThrow(/PATH\.ndjson/);
-    await expect(openNotifier('pubsub://projects/p/topics/t')).rejects.toThrow(/not built yet/);
-    await expect(openNotifier('kafka://x')).rejects.toThrow(/unknown scheme/);
+    await expect(openNotifier('file://./outbox.json')).rejects.toThrow(/--notify: a local outbox must be a .ndjson file/);
+    await expect(openNotifier('pubsub://projects/my-project/topics/scores')).rejects.toThrow(/not built yet/);
+    await expect(openNotifier('kafka://x')).rejects.toThrow(/unsupported notifier URI/);
   });
 });

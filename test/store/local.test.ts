@@ -69,7 +69,7 @@ describe('LocalStore specifics', () => {
       const rel = (await openStore('file://./x/y')) as LocalStore;
       expect(rel.root).toBe(join(process.cwd(), 'x/y'));
       await expect(openStore('gs://bucket/prefix')).rejects.toThrow(/not built yet/);
-      await expect(openStore('s3://b')).rejects.toThrow(/unknown scheme/);
+      await expect(openStore('s3://b')).rejects.toThrow(/--store: unsupported store URI/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
