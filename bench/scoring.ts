@@ -118,7 +118,9 @@ function kernelSql(): string {
       FROM e),
     v AS (
       SELECT *, ${k.wSave} * save_rate + bonus - ${k.wSkip} * greatest(0, skip_rate - baseline) + ${k.wComm} * commission_rate AS v0 FROM x)
-    SELECT reason1 | (CASE WHEN bonus > 0 THEN 512 ELSE 0 END) AS reason,
+    SELECT reason1 | (CASE WHEN bonus > 0 THEN 512 ELSE 0 END)
+             | (CASE WHEN v0 > 0 AND pacing > 1 THEN 1024 WHEN v0 > 0 AND pacing < 1 THEN 2048 ELSE 0 END)
+             | (CASE WHEN v0 <= 0 OR v0 * pacing <= 0 THEN 256 ELSE 0 END) AS reason,
            skip_rate, save_rate, skip_upper, bonus, pacing,
            CASE WHEN v0 > 0 THEN v0 * pacing ELSE v0 END AS value,
            forecast, forecast * ${k.boostRoom} AS headroom,

@@ -11,7 +11,7 @@ import { PricingOracle, weightedThreshold, type PriceResult } from './pricing.ts
 import type { MarketProblem, MarketSolution, SurfacePrices } from './problem.ts';
 
 /** Weight of the best dual point in the smoothed prices. */
-const SMOOTHING = Number(process.env.PROMOSCORE_SMOOTHING ?? 0.5);
+const SMOOTHING = 0.5;
 
 export interface SolveOptions {
   tolerance: number;
