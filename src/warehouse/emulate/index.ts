@@ -70,7 +70,7 @@ function intervalDays(arg: Token[], fn: string, at: number): string {
   if (t.length < 3 || first.kind !== 'ident' || first.text.toUpperCase() !== 'INTERVAL' || last.kind !== 'ident' || last.text.toUpperCase() !== 'DAY') {
     throw new Error(`${fn} at offset ${at}: the sql/ subset supports only INTERVAL n DAY`);
   }
-  return rewriteTokens(t.slice(1, -1));
+  return rewriteTokens(trimTokens(t.slice(1, -1)));
 }
 
 const CALLS: Record<string, (args: Token[][], at: number) => string> = {
@@ -118,7 +118,7 @@ function rewriteTokens(toks: Token[]): string {
       const isCall = open >= 0 && toks[open].kind === 'punct' && toks[open].text === '(';
       if (isCall && CALLS[upper]) {
         const close = matchParen(toks, open);
-        out += CALLS[upper](splitArgs(toks.slice(open + 1, close)), t.at);
+        out += CALLS[upper](splitArgs(toks.slice(open + 1, close)).map(trimTokens), t.at);
         i = close;
       } else if (upper === 'UNNEST' && isCall && lastSignificantWord(out) === 'IN') {
         // x IN UNNEST(@list) → x IN (SELECT UNNEST($list))
