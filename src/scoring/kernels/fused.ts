@@ -112,18 +112,34 @@ export function kernelConstants(spec: ScoringSpec): KernelConstants {
 
 /** Scores rows [from, to) of input into out (same indices). */
 export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelOutput, from = 0, to = input.group.length): void {
-  const { group, impressions, skips, saves } = input;
+  // Locals, so the loop reads typed arrays and nothing else.
+  const { group, impressions, skips, saves, campaign_active, licensor_active, restricted, track_age_days } = input;
+  const { commission_rate, daily_impression_target, promoted_impressions, market_streams_28d } = input;
+  const { impressions_7d, promoted_impressions_1d } = input;
   const { groupCapacity, groupBaseline, skipAlpha, skipBeta, saveAlpha, saveBeta, draws } = input;
+  const oReason = out.reason;
+  const oSkipRate = out.skipRate;
+  const oSaveRate = out.saveRate;
+  const oSkipUpper = out.skipUpper;
+  const oBonus = out.bonus;
+  const oPacing = out.pacing;
+  const oValue = out.value;
+  const oForecast = out.forecast;
+  const oHeadroom = out.headroom;
+  const oUpper = out.upper;
+  const oSkipExcess = out.skipExcess;
+  const { minAge, minStreams, hardLimit, wilson, explore, budget, exploreZ, bonusCap } = k;
+  const { wSave, wSkip, wComm, gain, minPace, maxPace, forecastDays, boostRoom, tau } = k;
   const z = k.z;
   const z2 = z * z;
   for (let r = from; r < to; r++) {
     const g = group[r];
     let reason = 0;
-    if (input.campaign_active[r] !== 1) reason |= Reason.CAMPAIGN_INACTIVE;
-    if (input.licensor_active[r] !== 1) reason |= Reason.LICENSOR_INACTIVE;
-    if (input.restricted[r] !== 0) reason |= Reason.RESTRICTED;
-    if (!(input.track_age_days[r] >= k.minAge)) reason |= Reason.TRACK_TOO_NEW;
-    if (!(input.market_streams_28d[r] >= k.minStreams)) reason |= Reason.LOW_ACTIVITY;
+    if (campaign_active[r] !== 1) reason |= Reason.CAMPAIGN_INACTIVE;
+    if (licensor_active[r] !== 1) reason |= Reason.LICENSOR_INACTIVE;
+    if (restricted[r] !== 0) reason |= Reason.RESTRICTED;
+    if (!(track_age_days[r] >= minAge)) reason |= Reason.TRACK_TOO_NEW;
+    if (!(market_streams_28d[r] >= minStreams)) reason |= Reason.LOW_ACTIVITY;
     if (!(groupCapacity[g] > 0)) reason |= Reason.NO_CAPACITY;
 
     // Shrunk rates: (k + a) / (n + a + b).
@@ -138,7 +154,7 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
 
     // Pessimistic skip rate on the posterior pseudo-counts.
     let upperSkip: number;
-    if (k.wilson) {
+    if (wilson) {
       const z2n = z2 / nn;
       upperSkip = (skipRate + z2n / 2 + z * Math.sqrt((skipRate * (1 - skipRate)) / nn + z2n / (4 * nn))) / (1 + z2n);
     } else {
@@ -147,34 +163,34 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
       upperSkip = skipRate + z * Math.sqrt((a * b) / (nn * nn * (nn + 1)));
       if (upperSkip > 1) upperSkip = 1;
     }
-    if (upperSkip > k.hardLimit) reason |= Reason.GUARDRAIL;
+    if (upperSkip > hardLimit) reason |= Reason.GUARDRAIL;
 
-    const forecast = input.impressions_7d[r] / k.forecastDays;
-    const headroom = forecast > 0 ? forecast * k.boostRoom : 0;
+    const forecast = impressions_7d[r] / forecastDays;
+    const headroom = forecast > 0 ? forecast * boostRoom : 0;
     if (!(headroom > 0)) reason |= Reason.NO_FORECAST;
     const eligible = (reason & INELIGIBLE_MASK) === 0;
 
     // Exploration: rows with little promoted exposure get a bounded bonus.
     let bonus = 0;
-    const exposure = input.promoted_impressions[r];
-    if (eligible && k.explore !== 0 && exposure < k.budget) {
+    const exposure = promoted_impressions[r];
+    if (eligible && explore !== 0 && exposure < budget) {
       const sd = Math.sqrt((saveRate * (1 - saveRate)) / (exposure + va + vb));
-      bonus = k.explore === 1 ? k.exploreZ * sd : draws ? k.exploreZ * draws[r] * sd : 0;
-      if (bonus > k.bonusCap) bonus = k.bonusCap;
+      bonus = explore === 1 ? exploreZ * sd : draws ? exploreZ * draws[r] * sd : 0;
+      if (bonus > bonusCap) bonus = bonusCap;
       if (bonus > 0) reason |= Reason.EXPLORATION_BONUS;
       else bonus = 0;
     }
 
     const baseline = groupBaseline[g];
     const excess = skipRate - baseline;
-    let value = k.wSave * saveRate + bonus - (excess > 0 ? k.wSkip * excess : 0) + k.wComm * input.commission_rate[r];
+    let value = wSave * saveRate + bonus - (excess > 0 ? wSkip * excess : 0) + wComm * commission_rate[r];
 
     let pacing = 1;
-    const target = input.daily_impression_target[r];
+    const target = daily_impression_target[r];
     if (target > 0) {
-      pacing = 1 + k.gain * (1 - input.promoted_impressions_1d[r] / target);
-      if (pacing < k.minPace) pacing = k.minPace;
-      if (pacing > k.maxPace) pacing = k.maxPace;
+      pacing = 1 + gain * (1 - promoted_impressions_1d[r] / target);
+      if (pacing < minPace) pacing = minPace;
+      if (pacing > maxPace) pacing = maxPace;
       if (value > 0) {
         value *= pacing;
         if (pacing > 1) reason |= Reason.PACING_BEHIND;
@@ -183,16 +199,16 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
     }
     if (!(value > 0)) reason |= Reason.NO_VALUE;
 
-    out.reason[r] = reason;
-    out.skipRate[r] = skipRate;
-    out.saveRate[r] = saveRate;
-    out.skipUpper[r] = upperSkip;
-    out.bonus[r] = bonus;
-    out.pacing[r] = pacing;
-    out.value[r] = value;
-    out.forecast[r] = forecast;
-    out.headroom[r] = headroom;
-    out.upper[r] = eligible ? 1 : 0;
-    out.skipExcess[r] = upperSkip - baseline - k.tau;
+    oReason[r] = reason;
+    oSkipRate[r] = skipRate;
+    oSaveRate[r] = saveRate;
+    oSkipUpper[r] = upperSkip;
+    oBonus[r] = bonus;
+    oPacing[r] = pacing;
+    oValue[r] = value;
+    oForecast[r] = forecast;
+    oHeadroom[r] = headroom;
+    oUpper[r] = eligible ? 1 : 0;
+    oSkipExcess[r] = upperSkip - baseline - tau;
   }
 }
