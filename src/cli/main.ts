@@ -1,6 +1,11 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerRun } from './run.ts';
+import { registerPlan } from './plan.ts';
+import { registerExplain } from './explain.ts';
+import { register as registerBackfill } from './backfill.ts';
+import { register as registerSampleData } from './sample-data.ts';
+import { register as registerServe } from './serve.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -31,5 +36,10 @@ program.exitOverride((err) => {
 });
 
 registerRun(program);
+registerPlan(program);
+registerBackfill(program);
+registerSampleData(program);
+registerExplain(program);
+registerServe(program);
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile, rename } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { canonicalJson, sha256Hex } from '../core/hash.ts';
 import { InfraError, OutputGateError, PromoscoreError, UsageError } from '../core/errors.ts';
@@ -100,21 +100,15 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
     let warehouseUri = opts.warehouse ?? job.warehouse;
     if (!warehouseUri) {
       progress.start('sample');
-      const dir = await ensureDefaultSample(resolve('.promoscore/sample'), asOf.date, { scale: opts.scale ?? 1 });
-      progress.finish(dir);
-      warehouseUri = `parquet:${dir}`;
+      const sample = await ensureDefaultSample(process.cwd(), asOf.date, { scale: opts.scale ?? 1 });
+      progress.finish(`${sample.created ? 'generated' : 'reused'} ${sample.dir}`);
+      log.info(sample.created ? 'sample generated' : 'sample reused', { dir: sample.dir });
+      warehouseUri = sample.uri;
     }
     const storeUri = opts.store ?? job.store;
     const notifyUri = opts.notify ?? job.notify;
     const store = await openStore(storeUri);
-    const warehouse = await openWarehouse(warehouseUri, {
-      jobName: job.name,
-      runId,
-      location: job.bigquery?.location,
-      maximumBytesBilled: job.bigquery?.maximum_bytes_billed,
-      scratchDataset: job.bigquery?.scratch_dataset,
-      labels: job.bigquery?.labels,
-    });
+    const warehouse = await openWarehouse(warehouseUri, {});
     try {
       const inputs = await clock.time('plan', () => warehouse.describeInputs());
       const inputFingerprint = sha256Hex(canonicalJson(inputs));
@@ -128,7 +122,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
           `version ${version} of ${dataset} was rolled back; rerunning the same inputs would bring it back: pass --force to publish anyway`,
         );
       }
-      const params = featureParams(asOf.date, spec);
+      const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days });
       const labels = { job: job.name, run_id: runId, as_of: asOf.text };
       const requests = ['candidates', 'surfaces'].map((name) => ({ name, sql: loadQuery(name), params, labels }));
       if (opts.dryRun) {
@@ -185,7 +179,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
 
       // ---- validate outputs
       const outputResults = await clock.time('gate', () =>
-        runOutputGates({ output: scored, previous, config: quality, tolerance: spec.solver.tolerance }),
+        runOutputGates({ output: scored, previous, config: quality, tolerance: spec.allocation.tolerance }),
       );
 
       // ---- write, swap, notify
@@ -226,7 +220,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       }
       progress.finish(published.status);
       const m = published.manifest;
-      const result: RunResult = {
+      const result: Omit<RunResult, 'stages' | 'peakRssBytes'> = {
         status: published.status === 'already-published' ? 'already-published' : 'published',
         dataset, version, asOf: asOf.text, rows: m.stats.rows,
         manifestUri: store.uriOf(paths.manifest(dataset, version)), storeUri: store.uri, runId,
@@ -267,7 +261,7 @@ function gitSha(): string {
   return cachedSha;
 }
 
-async function writeReport(dir: string, r: RunResult, table: Table, m: Manifest, clock: StageClock): Promise<string> {
+async function writeReport(dir: string, r: Omit<RunResult, 'stages' | 'peakRssBytes'>, table: Table, m: Manifest, clock: StageClock): Promise<string> {
   const share = table.getChild('share')!.toArray() as Float64Array;
   const promoted = (i: number) => share[i] > 0;
   const html = renderRunReport({
