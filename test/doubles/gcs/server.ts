@@ -68,6 +68,8 @@ export interface GcsDouble {
   /** overwrite an object's bytes in place while keeping its recorded hashes (bit rot on the server) */
   corruptStored(bucket: string, name: string, data: Uint8Array): void;
   addFault(fault: Fault): void;
+  /** drops faults not yet triggered */
+  clearFaults(): void;
   readonly requests: RequestRecord[];
   close(): Promise<void>;
 }
@@ -554,6 +556,9 @@ export async function startGcsDouble(opts: GcsDoubleOptions = {}): Promise<GcsDo
     addFault(fault) {
       if (!Number.isInteger(fault.nth) || fault.nth < 1) throw new Error(`fault.nth must be a positive integer, got ${fault.nth}`);
       faults.push({ ...fault, remaining: fault.nth });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     requests,
     async close() {

@@ -55,6 +55,8 @@ export interface PubSubDouble {
   /** acks received per subscription (message ids) */
   acked(subscription: string): string[];
   addFault(f: PubSubFault): void;
+  /** drops faults not yet triggered */
+  clearFaults(): void;
   readonly calls: CallRecord[];
   close(): Promise<void>;
 }
@@ -594,6 +596,9 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
     addFault(f) {
       if (!Number.isInteger(f.nth) || f.nth < 1) throw new Error(`fault.nth must be a positive integer, got ${f.nth}`);
       faults.push({ ...f, remaining: f.nth });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     calls,
     async close() {
