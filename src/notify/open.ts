@@ -1,5 +1,4 @@
 import { parseNotifyUri } from '../config/uri.ts';
-import { UsageError } from '../core/errors.ts';
 import { OutboxNotifier } from './outbox.ts';
 import type { Notifier } from './port.ts';
 
@@ -8,6 +7,10 @@ export const DEFAULT_NOTIFY_URI = 'file://./.promoscore/outbox.ndjson';
 /** Opens the notifier a URI names: `file://PATH.ndjson` (local outbox) or `pubsub://projects/P/topics/T`. */
 export async function openNotifier(uri: string, opts: { flag?: string } = {}): Promise<Notifier> {
   const target = parseNotifyUri(uri, { flag: opts.flag ?? '--notify' });
-  if (target.kind === 'pubsub-topic') throw new UsageError('pubsub:// notifier is not built yet');
+  if (target.kind === 'pubsub-topic') {
+    // loaded on demand: the local path never pays for the Pub/Sub client
+    const { createPubSubNotifier } = await import('./pubsub.ts');
+    return createPubSubNotifier(target.uri);
+  }
   return new OutboxNotifier(target.path);
 }

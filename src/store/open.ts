@@ -1,5 +1,4 @@
 import { parseStoreUri } from '../config/uri.ts';
-import { UsageError } from '../core/errors.ts';
 import { LocalStore } from './local.ts';
 import type { ObjectStore } from './port.ts';
 
@@ -12,6 +11,10 @@ export const DEFAULT_STORE_URI = 'file://./.promoscore/store';
  */
 export async function openStore(uri: string, opts: { flag?: string } = {}): Promise<ObjectStore> {
   const target = parseStoreUri(uri, { flag: opts.flag ?? '--store' });
-  if (target.kind === 'gcs') throw new UsageError('gs:// store is not built yet');
+  if (target.kind === 'gcs') {
+    // loaded on demand: the local path never pays for the Cloud Storage client
+    const { createGcsStore } = await import('./gcs.ts');
+    return createGcsStore(target.uri);
+  }
   return new LocalStore(target.dir);
 }
