@@ -3,8 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.ts';
 import { DuckDBWarehouse } from './duckdb/warehouse.ts';
 import type { Warehouse } from './port.ts';
+import type { BigQueryWarehouseOptions } from './bigquery/warehouse.ts';
 
-export interface OpenWarehouseOptions {
+/** Options of every adapter; each takes the ones it knows (BigQuery: job name, run id, location, limits, scratch dataset, labels). */
+export interface OpenWarehouseOptions extends BigQueryWarehouseOptions {
   /** DuckDB worker threads (default: every core) */
   threads?: number;
 }
@@ -24,7 +26,9 @@ export async function openWarehouse(uri: string, opts: OpenWarehouseOptions = {}
     return DuckDBWarehouse.open(uri, { kind: 'parquet', dir: localPath(uri.slice('parquet:'.length), uri) }, opts);
   }
   if (uri.startsWith('bigquery://')) {
-    throw new UsageError('bigquery:// warehouse is not built yet');
+    // loaded on demand: the Google clients stay off the embedded path's start-up
+    const { openBigQueryWarehouse } = await import('./bigquery/warehouse.ts');
+    return openBigQueryWarehouse(uri, opts);
   }
   throw new UsageError(`--warehouse ${uri}: unknown scheme (expected duckdb:FILE, parquet:DIR or bigquery://PROJECT/DATASET)`);
 }
