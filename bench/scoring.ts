@@ -142,6 +142,7 @@ async function benchKernel(rows: number): Promise<void> {
     jsTimes.push(performance.now() - t0);
   }
   const js = Math.min(...jsTimes);
+  const rssJs = peakRssMb();
 
   const dir = mkdtempSync(join(tmpdir(), 'promoscore-bench-'));
   try {
@@ -183,7 +184,7 @@ async function benchKernel(rows: number): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`  peak RSS ${peakRssMb()} MB`);
+  console.log(`  peak RSS ${rssJs} MB after the JS kernel (inputs + outputs), ${peakRssMb()} MB after the DuckDB part (Parquet hand-over)`);
 }
 
 async function benchSolver(): Promise<void> {
@@ -225,7 +226,7 @@ async function benchSolver(): Promise<void> {
     }
     console.log(line);
   }
-  console.log(`  peak RSS ${peakRssMb()} MB`);
+  console.log(`  peak RSS ${peakRssMb()} MB (whole process)`);
 }
 
 function fmtMs(ms: number): string {

@@ -90,6 +90,16 @@ describe('score()', () => {
     expect(columnOf(c.table, 'exploration_bonus')).not.toEqual(columnOf(a.table, 'exploration_bonus'));
   });
 
+  it('gives the same rows and allocation whether the candidates come in one record batch or several', () => {
+    const input = makeFixture({ seed: 13, markets: 3, tracksPerMarket: 60, licensors: 5, capacityScale: 0.05 });
+    const split = input.candidates.slice(0, 170).concat(input.candidates.slice(170, 400), input.candidates.slice(400));
+    expect(split.batches.length).toBe(3);
+    const a = score(input, defaultSpec(), ctx);
+    const b = score({ candidates: split, surfaces: input.surfaces }, defaultSpec(), ctx);
+    expect(JSON.stringify(b.allocation)).toBe(JSON.stringify(a.allocation));
+    expect(b.table.toArray().map((r) => r.toJSON())).toEqual(a.table.toArray().map((r) => r.toJSON()));
+  });
+
   it('accepts dictionary-encoded strings and writes utf8', () => {
     const out = score(makeFixture({ seed: 5, markets: 2, tracksPerMarket: 20, licensors: 3, dictionary: true }), defaultSpec(), ctx);
     expect(String(out.table.schema.fields[0].type)).toBe('Utf8');
