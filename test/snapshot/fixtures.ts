@@ -61,7 +61,7 @@ export function makeColumns(rows: number, seed = 1): Columns {
     c.track_id.push(tracks[t]);
     c.market.push(MARKETS[Math.floor(r() * MARKETS.length)]);
     c.surface.push(SURFACES[Math.floor(r() * SURFACES.length)]);
-    c.campaign_id.push(`cmp-${t % 97}`);
+    c.campaign_id.push(`cmp-${i}`);
     c.licensor_id.push(`lic-${t % 13}`);
     const share = r() < 0.4 ? r() : 0;
     c.share[i] = share;
