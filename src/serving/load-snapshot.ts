@@ -109,7 +109,9 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
   if (!shards && manifest.stats && Number.isInteger(manifest.stats.rows) && manifest.stats.rows !== announced) {
     throw new CorruptSnapshotError(`${where}: stats.rows ${manifest.stats.rows} != ${announced}, the sum of its shards' rows`);
   }
-  const index = new ScoreIndex(announced);
+  const perBucket = new Float64Array(manifest.buckets);
+  for (const e of selected) perBucket[e.bucket] += e.rows;
+  const index = new ScoreIndex(manifest.buckets, perBucket);
   let bytes = 0;
   let next = 0;
   let failed: unknown = null;
@@ -124,7 +126,7 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
         const table = parseShard(path, data);
         checkSchema(path, table);
         if (table.numRows !== entry.rows) throw new CorruptSnapshotError(`${path}: ${table.numRows} rows, manifest says ${entry.rows}`);
-        index.add(chunksOf(path, table, index.rows), { bucket: entry.bucket, buckets: manifest.buckets });
+        index.add(chunksOf(path, table, index.rows), entry.bucket);
         bytes += data.byteLength;
       } catch (err) {
         if (failed === null) failed = err;

@@ -36,31 +36,51 @@ function nextPow2(n: number): number {
 export class ScoreIndex {
   private readonly chunks: Chunk[] = [];
   private readonly chunkStarts: number[] = [];
-  private readonly heads: Int32Array;
-  private readonly tags: Uint32Array;
+  /**
+   * One open-addressing table per track_id bucket (the snapshot's shard buckets). Slot k of a table:
+   * [2k] first row id of the key (or EMPTY), [2k+1] the key's tag. A shard's rows all land in one
+   * small table, so building stays in cache instead of missing into one huge random-access array.
+   */
+  private readonly tables: (Int32Array | null)[];
+  private readonly masks: Int32Array;
   private readonly next: Int32Array;
-  private readonly mask: number;
   /** rows added so far: the global id the next added chunk must start at */
   rows = 0;
   /** distinct (track_id, market, surface) keys */
   keys = 0;
+  readonly capacity: number;
 
-  /** An empty index sized for `capacity` rows (the manifest's count for the selected shards). */
-  constructor(readonly capacity: number) {
-    // load factor <= 0.5 keeps linear-probe runs short
-    const size = nextPow2(Math.max(16, capacity * 2));
-    this.mask = size - 1;
-    this.heads = new Int32Array(size).fill(EMPTY);
-    this.tags = new Uint32Array(size);
+  /**
+   * An empty index for a snapshot of `buckets` buckets, sized by the rows the manifest announces per
+   * bucket (buckets with none announced get no table: their keys are all misses).
+   */
+  constructor(readonly buckets: number, rowsPerBucket: ArrayLike<number>) {
+    this.tables = new Array<Int32Array | null>(buckets).fill(null);
+    this.masks = new Int32Array(buckets);
+    let capacity = 0;
+    for (let b = 0; b < buckets; b++) {
+      const n = rowsPerBucket[b] ?? 0;
+      capacity += n;
+      if (n === 0) continue;
+      // load factor <= 0.5 keeps linear-probe runs short
+      const size = nextPow2(Math.max(8, n * 2));
+      this.masks[b] = size - 1;
+      this.tables[b] = new Int32Array(size * 2).fill(EMPTY);
+    }
+    this.capacity = capacity;
     this.next = new Int32Array(Math.max(1, capacity)).fill(EMPTY);
   }
 
   /**
-   * Adds a shard's chunks (numbered from `this.rows`). With `bucket`, every row's track_id must hash
-   * to that bucket of `buckets`: a manifest that misfiles rows would break sharded serving.
+   * Adds a shard's chunks (numbered from `this.rows`). Every row's track_id must hash to `bucket`:
+   * a manifest that misfiles rows would make sharded serving miss them.
    */
-  add(chunks: Chunk[], check: { bucket: number; buckets: number } | null): void {
-    const { heads, tags, mask } = this;
+  add(chunks: Chunk[], bucket: number): void {
+    const slots = this.tables[bucket];
+    if (!slots) throw new CorruptSnapshotError(`${chunks[0]?.shard ?? 'shard'}: rows for bucket ${bucket}, which the manifest gives no rows`);
+    const mask = this.masks[bucket];
+    const wrap = mask * 2 + 1;
+    const buckets = this.buckets;
     for (const c of chunks) {
       if (c.start !== this.rows) throw new Error(`chunk of ${c.shard} starts at ${c.start}, expected ${this.rows}`);
       if (this.rows + c.length > this.capacity) {
@@ -76,28 +96,28 @@ export class ScoreIndex {
           market.bytes, market.offsets[i], market.offsets[i + 1],
           surface.bytes, surface.offsets[i], surface.offsets[i + 1],
         );
-        if (check && keyHash.track % check.buckets !== check.bucket) {
+        if (keyHash.track % buckets !== bucket) {
           throw new CorruptSnapshotError(
             `${c.shard}: row ${i} (track_id ${this.text(c, 'track', i)}) hashes to bucket ` +
-              `${keyHash.track % check.buckets}, but the manifest files it under bucket ${check.bucket}`,
+              `${keyHash.track % buckets}, but the manifest files it under bucket ${bucket}`,
           );
         }
         const row = c.start + i;
-        const tag = keyHash.h2;
-        let s = keyHash.h1 & mask;
+        const tag = keyHash.h2 | 0;
+        let s = (keyHash.h1 & mask) << 1;
         for (;;) {
-          const head = heads[s];
+          const head = slots[s];
           if (head === EMPTY) {
-            heads[s] = row;
-            tags[s] = tag;
+            slots[s] = row;
+            slots[s + 1] = tag;
             this.keys++;
             break;
           }
-          if (tags[s] === tag && this.sameKey(head, c, i)) {
-            heads[s] = this.insertOrdered(head, row, c, i);
+          if (slots[s + 1] === tag && this.sameKey(head, c, i)) {
+            slots[s] = this.insertOrdered(head, row, c, i);
             break;
           }
-          s = (s + 1) & mask;
+          s = (s + 2) & wrap;
         }
       }
     }
@@ -172,13 +192,17 @@ export class ScoreIndex {
     const me = te + encoder.encodeInto(market, buf.subarray(te)).written;
     const se = me + encoder.encodeInto(surface, buf.subarray(me)).written;
     hashKey(buf, 0, te, buf, te, me, buf, me, se);
-    const mask = this.mask;
-    const tag = keyHash.h2;
-    let s = keyHash.h1 & mask;
+    const bucket = keyHash.track % this.buckets;
+    const slots = this.tables[bucket];
+    if (!slots) return EMPTY;
+    const mask = this.masks[bucket];
+    const wrap = mask * 2 + 1;
+    const tag = keyHash.h2 | 0;
+    let s = (keyHash.h1 & mask) << 1;
     for (;;) {
-      const head = this.heads[s];
+      const head = slots[s];
       if (head === EMPTY) return -1;
-      if (this.tags[s] === tag) {
+      if (slots[s + 1] === tag) {
         const h = this.chunkOf(head);
         const j = head - h.start;
         if (
@@ -189,7 +213,7 @@ export class ScoreIndex {
           return head;
         }
       }
-      s = (s + 1) & mask;
+      s = (s + 2) & wrap;
     }
   }
 
