@@ -6,6 +6,7 @@ import { registerExplain } from './explain.ts';
 import { register as registerBackfill } from './backfill.ts';
 import { register as registerSampleData } from './sample-data.ts';
 import { register as registerServe } from './serve.ts';
+import { register as registerSnapshots } from './snapshots.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -39,6 +40,7 @@ registerRun(program);
 registerPlan(program);
 registerBackfill(program);
 registerSampleData(program);
+registerSnapshots(program);
 registerExplain(program);
 registerServe(program);
 
