@@ -49,7 +49,7 @@ export const InputPoliciesSchema = z
     unknown_surface: failDropWarn.default('drop'),
     unknown_status: failDropWarn.default('warn'),
     invalid_date_range: failDropWarn.default('drop'),
-    oversized_keys: failDropWarn.default('drop'),
+    oversized_keys: failDropWarn.default('fail'),
   })
   .strict();
 

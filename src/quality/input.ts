@@ -8,7 +8,7 @@ import { checkFeatureRows, checkFeatureShape } from './feature-checks.ts';
 import { filterTable } from './filter-table.ts';
 import type { Finding } from './finding.ts';
 import { RowMask } from './row-mask.ts';
-import { checkEngagementDates, checkKeyedTables, checkSchema, checkTableRows, type CheckContext } from './sql-checks.ts';
+import { checkEngagementDates, checkKeyLengths, checkKeyedTables, checkSchema, checkTableRows, type CheckContext } from './sql-checks.ts';
 
 /**
  * Input gates (DESIGN.md step 3): every check runs, then each finding meets its policy from the job
@@ -36,13 +36,27 @@ export interface InputGateResult {
 }
 
 /**
- * The schema gate alone: cheap (no rows read), and worth running before the feature queries so a
- * missing column or a wrong type is reported as such (exit 3) instead of as a failed query.
+ * The gates that must run before the feature queries (call it right after opening the warehouse,
+ * before describeInputs): schema (no rows read) and the ids (oversized or not UTF-8). A missing
+ * column, a wrong type, a megabyte id or undecodable bytes are then reported as such (exit 3)
+ * instead of as a failed query or a pathological extraction. Always policy fail.
  */
-export async function runSchemaGate(args: { warehouse: Warehouse; log: Logger; labels?: Record<string, string> }): Promise<QualityCheckResult[]> {
-  const findings = await checkSchema({ warehouse: args.warehouse, labels: args.labels ?? {} });
+export async function runSchemaGate(args: { warehouse: Warehouse; log: Logger; labels?: Record<string, string>; config?: QualityConfig }): Promise<QualityCheckResult[]> {
+  const ctx = { warehouse: args.warehouse, labels: args.labels ?? {} };
+  const findings = await checkSchema(ctx);
+  const maxKeyBytes = args.config?.max_key_bytes ?? 256;
+  const keys = await checkKeyLengths(ctx, maxKeyBytes);
+  const over = keys.filter((k) => k.offending > 0);
+  if (over.length) {
+    throw new InputDataError(
+      `input data failed validation (nothing published): ${over.map((k) => `check "oversized_keys" on ${k.table}.${k.column}: ${k.detail}`).join('; ')}`,
+    );
+  }
   args.log.debug('schema gate passed', { tables: findings.length });
-  return [{ check: 'schema', policy: 'fail', status: 'pass', offending: 0, detail: `${findings.length} tables` }];
+  return [
+    { check: 'schema', policy: 'fail', status: 'pass', offending: 0, detail: `${findings.length} tables` },
+    { check: 'oversized_keys', policy: 'fail', status: 'pass', offending: 0, detail: `source ids within ${maxKeyBytes} bytes` },
+  ];
 }
 
 export async function runInputGates(args: InputGateArgs): Promise<InputGateResult> {
@@ -60,7 +74,7 @@ export async function runInputGates(args: InputGateArgs): Promise<InputGateResul
     candidates: args.candidates,
     surfaces: args.surfaces,
   };
-  const schema = await runSchemaGate({ warehouse: args.warehouse, log, labels: ctx.labels });
+  const schema = await runSchemaGate({ warehouse: args.warehouse, log, labels: ctx.labels, config });
   const findings: Finding[] = [
     ...(await checkTableRows(ctx)),
     ...(await checkEngagementDates(ctx)),

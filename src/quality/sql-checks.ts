@@ -126,6 +126,39 @@ export async function checkSchema(ctx: Pick<CheckContext, 'warehouse' | 'labels'
   return findings;
 }
 
+// ---------------------------------------------------------------- ids, before extraction
+
+/**
+ * Oversized or undecodable ids, found before the feature queries run: a megabyte "id" or bytes that
+ * are not UTF-8 must stop the run with a message naming table and column (exit 3), not surface as
+ * an engine failure or a pathological extraction. Always fail: nothing can be dropped before the
+ * rows are extracted.
+ */
+export async function checkKeyLengths(ctx: Pick<CheckContext, 'warehouse' | 'labels'>, maxKeyBytes: number): Promise<Finding[]> {
+  let t: Table;
+  try {
+    t = (await ctx.warehouse.query({ name: 'check_key_lengths', sql: loadCheckSql('key_lengths'), params: {}, labels: { ...ctx.labels, check: 'oversized_keys' } })).table;
+  } catch (err) {
+    const why = (err as Error)?.message ?? String(err);
+    if (/encoding|utf-?8|unicode|invalid input/i.test(why)) {
+      const table = SOURCE_TABLE_NAMES.find((n) => why.includes(`${n}.parquet`) || why.includes(`"${n}"`)) ?? 'a source table';
+      throw new InputDataError(`input data failed validation (nothing published): ${table} holds text that is not valid UTF-8: ${why}`, { cause: err });
+    }
+    throw err;
+  }
+  const tables = t.getChild('table_name')!;
+  const columns = t.getChild('column_name')!;
+  const lengths = t.getChild('max_length')!;
+  const out: Finding[] = [];
+  for (let i = 0; i < t.numRows; i++) {
+    const n = Number(lengths.get(i) ?? 0);
+    // characters are at least bytes / 4: a length above the byte limit is oversized in any encoding
+    const over = n > maxKeyBytes;
+    out.push({ check: 'oversized_keys', table: String(tables.get(i)), column: String(columns.get(i)), offending: over ? 1 : 0, examples: [], detail: over ? `an id of ${n} characters (limit ${maxKeyBytes} bytes)` : undefined });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- table-level
 
 export async function checkTableRows(ctx: CheckContext): Promise<Finding[]> {

@@ -202,7 +202,7 @@ describe('fail policy stops the run with exit 3 and a message naming table, colu
     const err = await gateError([
       `INSERT INTO campaigns SELECT '${evil.replace(/'/g, "''")}', track_id, licensor_id, start_date, end_date, status, commission_rate, daily_impression_target FROM campaigns WHERE campaign_id IN ('C1', 'C2')`,
       `INSERT INTO campaigns SELECT repeat('y', ${1 << 20}), track_id, licensor_id, start_date, end_date, status, commission_rate, daily_impression_target FROM campaigns WHERE campaign_id IN ('C1', 'C2')`,
-    ]);
+    ], { max_key_bytes: 1 << 20 });
     expect(err.message).toContain(JSON.stringify(evil));
     expect(err.message).toContain(`(${huge.length} chars)`);
     expect(err.message.length).toBeLessThan(2000);
@@ -257,9 +257,21 @@ describe('schema gate', () => {
   it('accepts integers where the contract says FLOAT64, not the reverse', async () => {
     wh = await openTestWarehouse(baseTables());
     await wh.exec('ALTER TABLE licensors ALTER max_share TYPE INTEGER');
-    await expect(runSchemaGate({ warehouse: wh, log })).resolves.toHaveLength(1);
+    await expect(runSchemaGate({ warehouse: wh, log })).resolves.toHaveLength(2);
     await wh.exec('ALTER TABLE engagement_daily ALTER skips TYPE DOUBLE');
     await expect(runSchemaGate({ warehouse: wh, log })).rejects.toThrow(/engagement_daily.skips has type Float64, expected INT64/);
+  });
+});
+
+describe('ids before extraction', () => {
+  it('an oversized id stops the run before any feature query, naming table and column', async () => {
+    wh = await openTestWarehouse(baseTables());
+    await wh.exec(`UPDATE tracks SET licensor_id = repeat('z', 300) WHERE track_id = 'T2'`);
+    const err = (await runSchemaGate({ warehouse: wh, log }).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(InputDataError);
+    expect(err.message).toContain('check "oversized_keys" on tracks.licensor_id: an id of 300 characters (limit 256 bytes)');
+    const cfg = QualityConfigSchema.parse({ max_key_bytes: 300 });
+    await expect(runSchemaGate({ warehouse: wh, log, config: cfg })).resolves.toHaveLength(2);
   });
 });
 
