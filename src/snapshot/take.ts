@@ -9,15 +9,24 @@ import { UsageError } from '../core/errors.ts';
 export function takeRows(table: Table, indices: ArrayLike<number>): RecordBatch {
   const n = indices.length;
   const starts = chunkStarts(table);
-  const locate = locator(starts, table.numRows);
   // Resolve every index to (chunk, local) once; all columns share the chunking of the table.
   const chunkOf = new Int32Array(n);
   const localOf = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    const i = indices[j];
-    const c = locate(i);
-    chunkOf[j] = c;
-    localOf[j] = i - starts[c];
+  if (starts.length === 1) {
+    const total = table.numRows;
+    for (let j = 0; j < n; j++) {
+      const i = indices[j];
+      if (!(i >= 0 && i < total)) throw new RangeError(`row index ${i} is outside 0..${total - 1}`);
+      localOf[j] = i;
+    }
+  } else {
+    const locate = locator(starts, table.numRows);
+    for (let j = 0; j < n; j++) {
+      const i = indices[j];
+      const c = locate(i);
+      chunkOf[j] = c;
+      localOf[j] = i - starts[c];
+    }
   }
   const children = table.schema.fields.map((field, col) => {
     const chunks = table.batches.map((b) => b.data.children[col]);
@@ -104,20 +113,16 @@ type Typed = Exclude<AnyData['values'], undefined> & { length: number; [i: numbe
 
 function takeFixed(chunks: AnyData[], chunkOf: Int32Array, localOf: Int32Array, stride: number): Typed {
   const n = chunkOf.length;
-  const first = chunks[0].values as unknown as Typed;
-  const Ctor = first.constructor as new (len: number) => Typed;
+  const vals = chunks.map((d) => d.values as unknown as Typed);
+  const Ctor = vals[0].constructor as new (len: number) => Typed;
   const out = new Ctor(n * stride);
-  if (stride === 1) {
-    if (chunks.length === 1) {
-      const v = first;
-      for (let j = 0; j < n; j++) out[j] = v[localOf[j]];
-    } else {
-      for (let j = 0; j < n; j++) out[j] = (chunks[chunkOf[j]].values as unknown as Typed)[localOf[j]];
-    }
+  if (stride === 1 && vals.length === 1) {
+    const v = vals[0];
+    for (let j = 0; j < n; j++) out[j] = v[localOf[j]];
     return out;
   }
   for (let j = 0; j < n; j++) {
-    const v = chunks[chunkOf[j]].values as unknown as Typed;
+    const v = vals[chunkOf[j]];
     const s = localOf[j] * stride;
     for (let k = 0; k < stride; k++) out[j * stride + k] = v[s + k];
   }
@@ -128,10 +133,12 @@ function takeVarBinary(
   chunks: AnyData[], chunkOf: Int32Array, localOf: Int32Array, type: DataType, bitmap: Uint8Array | undefined, nullCount: number,
 ): AnyData {
   const n = chunkOf.length;
+  const offs = chunks.map((d) => d.valueOffsets as Int32Array);
+  const srcs = chunks.map((d) => d.values as Uint8Array);
   const offsets = new Int32Array(n + 1);
   let total = 0;
   for (let j = 0; j < n; j++) {
-    const off = chunks[chunkOf[j]].valueOffsets as Int32Array;
+    const off = offs[chunkOf[j]];
     const i = localOf[j];
     total += off[i + 1] - off[i];
     if (total > 0x7fffffff) throw new UsageError('string column exceeds 2 GiB in one shard: use more buckets');
@@ -139,9 +146,9 @@ function takeVarBinary(
   }
   const bytes = new Uint8Array(total);
   for (let j = 0; j < n; j++) {
-    const d = chunks[chunkOf[j]];
-    const off = d.valueOffsets as Int32Array;
-    const src = d.values as Uint8Array;
+    const c = chunkOf[j];
+    const off = offs[c];
+    const src = srcs[c];
     const i = localOf[j];
     const s = off[i];
     const len = off[i + 1] - s;
@@ -156,16 +163,19 @@ function takeVarBinary(
 function takeValidity(
   chunks: AnyData[], chunkOf: Int32Array, localOf: Int32Array,
 ): { bitmap: Uint8Array | undefined; nullCount: number } {
-  if (!chunks.some((d) => d.nullCount > 0)) return { bitmap: undefined, nullCount: 0 };
+  const counts = chunks.map((d) => d.nullCount);
+  if (!counts.some((c) => c > 0)) return { bitmap: undefined, nullCount: 0 };
+  // per chunk: its validity bitmap and bit offset, or null when every value is valid
+  const maps = chunks.map((d, c) => (counts[c] > 0 && d.nullBitmap && d.nullBitmap.length > 0 ? d.nullBitmap : null));
+  const offsets = chunks.map((d) => d.offset);
   const n = chunkOf.length;
   const bitmap = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
   for (let j = 0; j < n; j++) {
-    const d = chunks[chunkOf[j]];
-    const nb = d.nullBitmap;
-    const bit = d.offset + localOf[j];
-    const valid = d.nullCount === 0 || !nb || nb.length === 0 || (nb[bit >> 3] & (1 << (bit & 7))) !== 0;
-    if (valid) bitmap[j >> 3] |= 1 << (j & 7);
+    const c = chunkOf[j];
+    const nb = maps[c];
+    const bit = offsets[c] + localOf[j];
+    if (nb === null || (nb[bit >> 3] & (1 << (bit & 7))) !== 0) bitmap[j >> 3] |= 1 << (j & 7);
     else nulls++;
   }
   return nulls ? { bitmap, nullCount: nulls } : { bitmap: undefined, nullCount: 0 };
