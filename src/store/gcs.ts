@@ -20,6 +20,7 @@ import { crc32cBase64 } from '../core/hash.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import type { ObjectInfo, ObjectStore, ReadResult } from './port.ts';
 import { checkStorePath, parseGsUri } from './gcs/uri.ts';
+import { nativeCrc32cGenerator } from './gcs/crc32c.ts';
 import { DEFAULT_RETRY, httpStatusOf, isRetryable, TransferMismatch, withRetry, type RetryPolicy } from './gcs/retry.ts';
 
 export { parseGsUri } from './gcs/uri.ts';
@@ -216,20 +217,21 @@ export function makeGcsClient(opts: Pick<GcsStoreOptions, 'apiEndpoint' | 'proje
 
 function makeStorage(opts: GcsStoreOptions): Storage {
   const retryOptions = { autoRetry: false };
+  const crc32cGenerator = nativeCrc32cGenerator;
   if (opts.apiEndpoint) {
     // STORAGE_EMULATOR_HOST, when set, becomes the JSON API base URL as is, without /storage/v1,
     // while uploads go to the endpoint: hide it while an explicit endpoint is configured.
     const saved = process.env.STORAGE_EMULATOR_HOST;
     delete process.env.STORAGE_EMULATOR_HOST;
     try {
-      return new Storage({ apiEndpoint: opts.apiEndpoint, projectId: opts.projectId ?? 'promoscore-local', retryOptions });
+      return new Storage({ apiEndpoint: opts.apiEndpoint, projectId: opts.projectId ?? 'promoscore-local', retryOptions, crc32cGenerator });
     } finally {
       if (saved !== undefined) process.env.STORAGE_EMULATOR_HOST = saved;
     }
   }
   const emulator = process.env.STORAGE_EMULATOR_HOST;
   if (emulator) return makeStorage({ ...opts, apiEndpoint: emulator.replace(/\/storage\/v1\/?$/, '') });
-  return new Storage({ projectId: opts.projectId, retryOptions });
+  return new Storage({ projectId: opts.projectId, retryOptions, crc32cGenerator });
 }
 
 async function startSession(
