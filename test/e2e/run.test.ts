@@ -137,10 +137,11 @@ describe('promoscore --help', () => {
     expect(top.code).toBe(0);
     const commands = ['run', 'plan', 'backfill', 'sample-data', 'snapshots', 'explain', 'serve'];
     for (const c of commands) expect(top.stdout, c).toContain(c);
-    for (const c of [...commands, 'snapshots list', 'snapshots verify', 'snapshots rollback', 'snapshots gc']) {
-      const r = await runCli([...c.split(' '), '--help']);
-      expect(r.code, c).toBe(0);
-      expect(r.stdout, c).toMatch(/Examples:/);
-    }
-  });
+    const all = [...commands, 'snapshots list', 'snapshots show', 'snapshots diff', 'snapshots verify', 'snapshots rollback', 'snapshots gc'];
+    const results = await Promise.all(all.map((c) => runCli([...c.split(' '), '--help'])));
+    results.forEach((r, i) => {
+      expect(r.code, all[i]).toBe(0);
+      expect(r.stdout, all[i]).toMatch(/Examples:/);
+    });
+  }, 240_000);
 });
