@@ -61,13 +61,21 @@ beforeAll(async () => {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'promoscore-install-check', private: true }));
-  const common = ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-save', tarball];
+  // no lockfile to write, no install scripts (the production dependencies ship prebuilt binaries)
+  const common = ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-save', '--no-package-lock', '--ignore-scripts', tarball];
   let inst = await run('npm', [...common, '--offline'], app);
   // a package missing from the local cache: allow the registry (and only the registry) once
   if (inst.code !== 0 && /ENOTCACHED/.test(inst.stderr)) inst = await run('npm', [...common, '--prefer-offline'], app);
   if (inst.code !== 0) throw new Error(`npm install of the tarball failed:\n${inst.stderr}`);
   bin = join(app, 'node_modules', '.bin', 'promoscore');
 }, 240_000);
+
+let helpRun: Promise<Result> | undefined;
+/** `promoscore --help` from the installed package, run once and shared by the checks below. */
+function help(): Promise<Result> {
+  helpRun ??= run(bin, ['--help'], app);
+  return helpRun;
+}
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -116,7 +124,7 @@ describe('installed without dev dependencies', () => {
   });
 
   it('runs `promoscore --help` (exit 0, lists the commands)', async () => {
-    const r = await run(bin, ['--help'], app);
+    const r = await help();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage: promoscore/);
@@ -129,11 +137,11 @@ describe('installed without dev dependencies', () => {
   });
 
   it('runs an embedded job end to end when `run` is registered, and a rerun is a no-op', async () => {
-    const help = await run(bin, ['--help'], app);
-    expect(help.code, help.stderr).toBe(0);
-    if (!/^\s+run\b/m.test(help.stdout)) {
+    const h = await help();
+    expect(h.code, h.stderr).toBe(0);
+    if (!/^\s+run\b/m.test(h.stdout)) {
       // `run` not registered yet: the check above (--help) is all there is to prove
-      expect(help.stdout).not.toMatch(/^\s+run\b/m);
+      expect(h.stdout).not.toMatch(/^\s+run\b/m);
       return;
     }
     const work = join(dir, 'work');
@@ -141,7 +149,7 @@ describe('installed without dev dependencies', () => {
     mkdirSync(work);
     const store = join(work, 'store');
     const outbox = join(work, 'outbox.ndjson');
-    const args = ['run', '--scale', '0.05', '--as-of', '2026-11-20', '--store', `file://${store}`, '--notify', `file://${outbox}`, '--no-report', '--log-format', 'json'];
+    const args = ['run', '--scale', '0.02', '--as-of', '2026-11-20', '--store', `file://${store}`, '--notify', `file://${outbox}`, '--no-report', '--log-format', 'json'];
     const first = await run(bin, args, work);
     expect(first.code, first.stderr).toBe(0);
     const latest = JSON.parse(readFileSync(join(store, 'promo_scores', 'LATEST'), 'utf8')) as { version: string; manifest: string };
