@@ -27,6 +27,17 @@ export interface ScoreRow {
 const EMPTY = -1;
 const encoder = new TextEncoder();
 
+/** Writes `s` as UTF-8 at `at`, returns the end; ASCII (the common case) without allocating. */
+function encodeField(s: string, buf: Uint8Array, at: number): number {
+  const n = s.length;
+  for (let k = 0; k < n; k++) {
+    const c = s.charCodeAt(k);
+    if (c > 0x7f) return at - k + encoder.encodeInto(s, buf.subarray(at - k)).written;
+    buf[at++] = c;
+  }
+  return at;
+}
+
 function nextPow2(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
@@ -188,9 +199,9 @@ export class ScoreIndex {
     const need = 3 * (trackId.length + market.length + surface.length);
     if (need > this.scratch.length) this.scratch = new Uint8Array(need * 2);
     const buf = this.scratch;
-    const te = encoder.encodeInto(trackId, buf).written;
-    const me = te + encoder.encodeInto(market, buf.subarray(te)).written;
-    const se = me + encoder.encodeInto(surface, buf.subarray(me)).written;
+    const te = encodeField(trackId, buf, 0);
+    const me = encodeField(market, buf, te);
+    const se = encodeField(surface, buf, me);
     hashKey(buf, 0, te, buf, te, me, buf, me, se);
     const bucket = keyHash.track % this.buckets;
     const slots = this.tables[bucket];
