@@ -60,7 +60,7 @@ function publish(store: ObjectStore, notifier: Notifier, day: number) {
     dataset: DATASET,
     version: V(day),
     asOf: asOf(day),
-    table: makeTable(3000, day),
+    table: makeTable(1200, day),
     buckets: 4,
     manifest: manifestFields(V(day)),
     createdAt: CREATED,
@@ -74,8 +74,11 @@ describe('publishing a snapshot to gs:// and announcing it on pubsub://', () => 
     const sub = await subscribeNotifications(t.subscriptionUri, async (a) => void received.push(a), { apiEndpoint: ps.apiEndpoint });
     const store = gsStore();
     const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: ps.apiEndpoint });
+    const mark = gcs.requests.length;
     const r = await publish(store, notifier, 5);
     expect(r.status).toBe('published');
+    const uploads = gcs.requests.slice(mark).filter((q) => q.method === 'POST' && q.path.startsWith('/upload/'));
+    expect(new Set(uploads.map((q) => q.query.uploadType))).toEqual(new Set(['resumable', 'multipart']));
 
     const local = new LocalStore(join(tmp, 'local'));
     await publish(local, new OutboxNotifier(join(tmp, 'outbox.ndjson')), 5);
@@ -97,7 +100,7 @@ describe('publishing a snapshot to gs:// and announcing it on pubsub://', () => 
       version: V(5),
       manifest_uri: store.uriOf(paths.manifest(DATASET, V(5))),
       as_of: asOf(5),
-      rows: '3000',
+      rows: '1200',
       event: 'published',
     });
     expect(received[0].manifest_uri).toMatch(/^gs:\/\/snapshots\/run\d+\/promo_scores\/versions\/.+\/manifest\.json$/);
