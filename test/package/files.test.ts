@@ -4,8 +4,10 @@
  * its promises (multi-stage, Node 20 slim, production dependencies only, non-root, entrypoint).
  */
 import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeImports } from './imports.ts';
@@ -114,6 +116,24 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/ln -s \/app\/bin\/promoscore\.mjs \/usr\/local\/bin\/promoscore/);
     // the job files terraform points at (jobs/<name>.yaml, relative to WORKDIR) are in the image
     expect(/^WORKDIR\s+(\S+)/m.exec(runtime)?.[1]).toBe('/app');
+  });
+
+  it("the deps stage's `npm ci --omit=dev` accepts package.json and the lockfile (offline dry run)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'promoscore-ci-'));
+    try {
+      copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+      copyFileSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(?!config_cache$)/i.test(k)));
+      const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile('npm', ['ci', '--omit=dev', '--dry-run', '--offline', '--no-audit', '--no-fund'], { cwd: dir, env }, (err, _out, stderr) =>
+          resolve({ code: err ? 1 : 0, stderr }),
+        ),
+      );
+      expect(r.stderr).not.toMatch(/npm error/);
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps the build context small and free of local state', () => {
