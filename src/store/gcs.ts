@@ -278,12 +278,12 @@ function download(file: File, where: string): Promise<ReadResult> {
   });
 }
 
+/** Response headers as a lower-cased record, whether they come as a fetch Headers or a plain object. */
 function headersOf(h: unknown): Record<string, unknown> {
-  if (!h) return {};
   const out: Record<string, unknown> = {};
-  const maybe = h as { forEach?: (cb: (v: string, k: string) => void) => void };
-  if (typeof maybe.forEach === 'function' && !(h as object).constructor?.name?.startsWith('Object')) {
-    maybe.forEach((v, k) => (out[k.toLowerCase()] = v));
+  if (!h) return out;
+  if (h instanceof Headers) {
+    h.forEach((v, k) => (out[k.toLowerCase()] = v));
     return out;
   }
   for (const [k, v] of Object.entries(h as Record<string, unknown>)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
