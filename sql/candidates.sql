@@ -18,29 +18,27 @@ WITH targeted AS (
   JOIN {{campaign_targets}} AS t ON t.campaign_id = c.campaign_id
   WHERE ARRAY_LENGTH(@markets) = 0 OR t.market IN UNNEST(@markets)
 ),
-track_markets AS (
-  SELECT DISTINCT track_id, market FROM targeted
-),
--- one scan of the engagement window, restricted to the (track, market) pairs that are candidates
+-- one scan of the engagement window. Sums are FLOAT64 (exact below 2^53) so the embedded engine
+-- never widens them to 128-bit integers; keys that are not candidates fall away in the LEFT JOIN
+-- below, which was cheaper than a semi-join when most engagement belongs to candidates.
 engagement AS (
   SELECT
     e.track_id,
     e.market,
     e.surface,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.impressions, 0)) AS impressions,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.streams, 0)) AS streams,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.skips, 0)) AS skips,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.saves, 0)) AS saves,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.completions, 0)) AS completions,
-    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.impressions, 0)) AS promoted_impressions,
-    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.streams, 0)) AS promoted_streams,
-    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.skips, 0)) AS promoted_skips,
-    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.saves, 0)) AS promoted_saves,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 28 DAY), e.streams, 0)) AS streams_28d,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 7 DAY), e.impressions, 0)) AS impressions_7d,
-    SUM(IF(e.promoted AND e.event_date = DATE_SUB(@as_of, INTERVAL 1 DAY), e.impressions, 0)) AS promoted_impressions_1d
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS impressions,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.streams AS FLOAT64), 0)) AS streams,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.skips AS FLOAT64), 0)) AS skips,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.saves AS FLOAT64), 0)) AS saves,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.completions AS FLOAT64), 0)) AS completions,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS promoted_impressions,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.streams AS FLOAT64), 0)) AS promoted_streams,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.skips AS FLOAT64), 0)) AS promoted_skips,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.saves AS FLOAT64), 0)) AS promoted_saves,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 28 DAY), CAST(e.streams AS FLOAT64), 0)) AS streams_28d,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 7 DAY), CAST(e.impressions AS FLOAT64), 0)) AS impressions_7d,
+    SUM(IF(e.promoted AND e.event_date = DATE_SUB(@as_of, INTERVAL 1 DAY), CAST(e.impressions AS FLOAT64), 0)) AS promoted_impressions_1d
   FROM {{engagement_daily}} AS e
-  JOIN track_markets AS k ON k.track_id = e.track_id AND k.market = e.market
   WHERE e.event_date >= DATE_SUB(@as_of, INTERVAL GREATEST(@window_days, 28) DAY)
     AND e.event_date < @as_of
   GROUP BY e.track_id, e.market, e.surface

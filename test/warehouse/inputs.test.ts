@@ -33,8 +33,7 @@ async function parquetDir(data: Fixture, skip: string[] = []): Promise<string> {
 }
 
 describe('warehouse URIs', () => {
-  it('bigquery:// is not built yet, unknown schemes and missing paths are usage errors', async () => {
-    await expect(openWarehouse('bigquery://p/d')).rejects.toThrow(new UsageError('bigquery:// warehouse is not built yet'));
+  it('unknown schemes and missing paths are usage errors', async () => {
     await expect(openWarehouse('mysql://x')).rejects.toBeInstanceOf(UsageError);
     await expect(openWarehouse(`parquet:${join(root.dir, 'nope')}`)).rejects.toThrow(/no directory at .*nope/);
     await expect(openWarehouse(`duckdb:${join(root.dir, 'nope.duckdb')}`)).rejects.toThrow(/no DuckDB file at .*nope\.duckdb/);
