@@ -1,4 +1,5 @@
 import type { Data, DataType, Table } from 'apache-arrow';
+import { fnv1a32 } from '../core/hash.ts';
 import { FORMAT_VERSION, type Manifest, type ShardEntry } from './contract.ts';
 import { arrowTypeName } from './write-shards.ts';
 
@@ -99,11 +100,17 @@ export function snapshotStats(table: Table): Manifest['stats'] {
 
 /** Quantiles by linear interpolation between closest ranks; NaN values are left out. */
 export function quantiles(values: ArrayLike<number>): Record<string, number> {
-  const sorted = Float64Array.from(values).filter((x) => !Number.isNaN(x)).sort();
+  const kept = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x === x) kept[n++] = x;
+  }
+  const sorted = kept.subarray(0, n).sort();
   const out: Record<string, number> = {};
-  if (sorted.length === 0) return out;
+  if (n === 0) return out;
   for (const q of QUANTILES) {
-    const pos = (q / 100) * (sorted.length - 1);
+    const pos = (q / 100) * (n - 1);
     const lo = Math.floor(pos);
     const hi = Math.ceil(pos);
     out[`p${q}`] = lo === hi ? sorted[lo] : sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
@@ -123,24 +130,44 @@ function numericColumn(table: Table, name: string): Float64Array {
   return out;
 }
 
-/** Dense ids for the distinct values of a utf8 column; keys are built from raw bytes (latin1 is a bijection). */
+/**
+ * Dense ids for the distinct values of a utf8 column, found by hashing the raw bytes and comparing
+ * them with the few distinct keys seen so far: no string is decoded per row.
+ */
 function utf8Keys(table: Table, name: string): { ids: Int32Array; names: string[] } {
   const col = table.getChild(name);
   if (!col) throw new Error(`snapshot table has no ${name} column`);
   const ids = new Int32Array(table.numRows);
-  const index = new Map<string, number>();
+  const byHash = new Map<number, number[]>();
+  const keys: Uint8Array[] = [];
   const names: string[] = [];
+  const dec = new TextDecoder();
   let at = 0;
   for (const d of col.data as Data<DataType>[]) {
     const off = d.valueOffsets as Int32Array;
-    const buf = Buffer.from((d.values as Uint8Array).buffer, (d.values as Uint8Array).byteOffset, (d.values as Uint8Array).byteLength);
+    const buf = d.values as Uint8Array;
     for (let i = 0; i < d.length; i++) {
-      const k = buf.toString('latin1', off[i], off[i + 1]);
-      let id = index.get(k);
-      if (id === undefined) {
-        id = names.length;
-        index.set(k, id);
-        names.push(Buffer.from(k, 'latin1').toString('utf8'));
+      const s = off[i];
+      const e = off[i + 1];
+      const h = fnv1a32(buf, s, e);
+      const cands = byHash.get(h);
+      let id = -1;
+      if (cands) {
+        for (const c of cands) {
+          const k = keys[c];
+          if (k.length !== e - s) continue;
+          let same = true;
+          for (let j = 0; j < k.length; j++) if (k[j] !== buf[s + j]) { same = false; break; }
+          if (same) { id = c; break; }
+        }
+      }
+      if (id < 0) {
+        id = keys.length;
+        const k = buf.slice(s, e);
+        keys.push(k);
+        names.push(dec.decode(k));
+        if (cands) cands.push(id);
+        else byHash.set(h, [id]);
       }
       ids[at++] = id;
     }
