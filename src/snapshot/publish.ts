@@ -41,6 +41,12 @@ export interface PublishOptions {
   replaceSameAsOf?: boolean;
   /** pins created_at (tests) */
   createdAt?: Date;
+  /**
+   * Shards already written by the tasks of a sharded run (src/run/sharded.ts): nothing is encoded or
+   * written; `table` (all their rows) only feeds the manifest's schema and stats, and the shards are
+   * verified like any others before LATEST moves.
+   */
+  shards?: ShardEntry[];
 }
 
 export interface PublishResult {
@@ -94,19 +100,25 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
     }
 
     // ---- shards
-    const encoded = encodeShards(o.table, { buckets: o.buckets, taskId: o.taskId });
     let reused = 0;
-    for (const s of encoded) {
-      if (await putShard(store, dataset, version, s)) reused++;
-      await fault(`shard:${s.entry.path}`);
+    let entries: ShardEntry[];
+    if (o.shards) {
+      entries = o.shards;
+    } else {
+      const encoded = encodeShards(o.table, { buckets: o.buckets, taskId: o.taskId });
+      for (const s of encoded) {
+        if (await putShard(store, dataset, version, s)) reused++;
+        await fault(`shard:${s.entry.path}`);
+      }
+      entries = encoded.map((s) => s.entry);
+      log.debug('shards written', { shards: encoded.length, reused });
     }
-    log.debug('shards written', { shards: encoded.length, reused });
     await fault('shards');
 
     // ---- manifest
     const built = buildManifest({
       dataset, version, asOf: o.asOf, buckets: o.buckets, table: o.table, fields: o.manifest,
-      shards: encoded.map((s) => s.entry), previousVersion: before.pointer?.version ?? null, createdAt: o.createdAt,
+      shards: entries, previousVersion: before.pointer?.version ?? null, createdAt: o.createdAt,
     });
     const manifest = await putManifest(store, manifestPath, built);
     await fault('manifest');
@@ -199,7 +211,7 @@ async function seeLatest(store: ObjectStore, dataset: string, log: Logger): Prom
 }
 
 /** Writes a shard create-only; returns true when an identical one was already there. */
-async function putShard(store: ObjectStore, dataset: string, version: string, s: EncodedShard): Promise<boolean> {
+export async function putShard(store: ObjectStore, dataset: string, version: string, s: EncodedShard): Promise<boolean> {
   const path = paths.shard(dataset, version, s.entry.path);
   try {
     await store.create(path, s.bytes, { contentType: 'application/vnd.apache.arrow.file' });
@@ -263,7 +275,12 @@ function sameContent(a: Manifest, b: Manifest): boolean {
 async function readBack(o: PublishOptions, seen: LatestSeen, ourGeneration: string, log: Logger): Promise<void> {
   const { store, dataset, version } = o;
   const now = await store.read(paths.latest(dataset));
-  const pointer = now ? (JSON.parse(Buffer.from(now.data).toString('utf8')) as LatestPointer) : null;
+  let pointer: LatestPointer | null = null;
+  try {
+    pointer = now ? (JSON.parse(Buffer.from(now.data).toString('utf8')) as LatestPointer) : null;
+  } catch {
+    pointer = null;
+  }
   if (pointer?.version !== version) {
     log.warn('LATEST already moved past this version', { latest: pointer?.version ?? null });
   }
@@ -277,7 +294,34 @@ async function readBack(o: PublishOptions, seen: LatestSeen, ourGeneration: stri
 }
 
 async function alreadyPublished(o: PublishOptions, log: Logger, manifestUri: string): Promise<PublishResult> {
-  const manifest = assertVerified(await verifyVersion(o.store, o.dataset, o.version));
+  return finishPublished({ ...o, log, manifestUri });
+}
+
+export interface FinishOptions {
+  store: ObjectStore;
+  notifier: Notifier;
+  dataset: string;
+  version: string;
+  log?: Logger;
+  faults?: FaultHook;
+  manifestUri?: string;
+}
+
+/**
+ * For a version that was already published (LATEST names it, or named it): verifies it and sends the
+ * `published` notification if no `_notified` marker records it — a run that crashed between the swap
+ * and the notification is finished by the rerun. The plan step's "already published" exit calls this.
+ */
+export async function finishPublished(o: FinishOptions): Promise<PublishResult> {
+  const log = o.log ?? silentLogger;
+  const manifestUri = o.manifestUri ?? o.store.uriOf(paths.manifest(o.dataset, o.version));
+  let manifest: Manifest;
+  try {
+    manifest = assertVerified(await verifyVersion(o.store, o.dataset, o.version));
+  } catch (err) {
+    if (err instanceof CorruptSnapshotError) throw new InfraError(`published version ${o.dataset}/${o.version}: ${err.message}`, { cause: err });
+    throw err;
+  }
   log.notice('already published', { version: o.version });
   const sent = await ensureNotified(o, manifest, manifestUri, o.faults ?? (() => {}));
   return {
@@ -287,7 +331,7 @@ async function alreadyPublished(o: PublishOptions, log: Logger, manifestUri: str
 }
 
 /** Sends the `published` message unless a `_notified` marker says it was accepted before; returns the message id if sent. */
-async function ensureNotified(o: PublishOptions, m: Manifest, manifestUri: string, fault: FaultHook): Promise<string | null> {
+async function ensureNotified(o: FinishOptions, m: Manifest, manifestUri: string, fault: FaultHook): Promise<string | null> {
   const marker = markers.notified(o.dataset, o.version);
   if (await hasMarker(o.store, marker)) return null;
   await fault('before-notify');
