@@ -30,6 +30,8 @@ beforeAll(async () => {
   d.engine.createDataset('promo-parity', 'scratch');
   for (const t of CONTRACT_TABLE_NAMES) await d.loadTable('features', t, `SELECT * FROM read_parquet('${join(dir, `${t}.parquet`)}')`);
   d.read.batchRows = 500;
+  // rows reach the client in no particular order, as from BigQuery: the adapter restores the contract order
+  d.read.shuffleSeed = 7;
   bq = new BigQueryWarehouse('bigquery://promo-parity/features', {
     apiEndpoint: d.apiEndpoint,
     storageEndpoint: d.storageEndpoint,

@@ -5,3 +5,4 @@ export { parseBigQueryUri, qualifiedTable, tableResource, type BigQueryLocation 
 export { sanitizeLabels } from './labels.ts';
 export { toClientParams } from './params.ts';
 export { mapBigQueryError, isRetryableGrpc } from './errors.ts';
+export { FEATURE_QUERY_ORDER, isOrdered, orderTable } from './order.ts';

@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../../observability/log.ts';
 import type { DryRunResult, InputTableInfo, QueryRequest, QueryResult, Warehouse } from '../port.ts';
 import { CONTRACT_TABLES } from '../tables.ts';
 import { mapBigQueryError } from './errors.ts';
+import { FEATURE_QUERY_ORDER, orderTable } from './order.ts';
 import { expandForBigQuery, type TableExpander } from './expand.ts';
 import { sanitizeLabels } from './labels.ts';
 import { toClientParams } from './params.ts';
@@ -44,6 +45,8 @@ export interface BigQueryWarehouseOptions {
   readRetryDelayMs?: number;
   /** polling of running jobs */
   pollIntervalMs?: number;
+  /** key columns per query name whose order the result must have (default: the feature queries' ORDER BY) */
+  orderBy?: Record<string, readonly string[]>;
   /** replaces the table placeholders of sql/ files (default: the project's shared expander) */
   expandTables?: TableExpander;
   log?: Logger;
@@ -228,6 +231,8 @@ export class BigQueryWarehouse implements Warehouse {
       retryDelayMs: this.opts.readRetryDelayMs,
       log: this.log,
     });
+    const keys = (this.opts.orderBy ?? FEATURE_QUERY_ORDER)[req.name];
+    const table = keys ? orderTable(read.table, keys, this.context(req)) : read.table;
     const bytes = Number(meta.statistics?.totalBytesProcessed ?? meta.statistics?.query?.totalBytesProcessed);
     this.log.info('query done', {
       query: req.name,
@@ -237,7 +242,7 @@ export class BigQueryWarehouse implements Warehouse {
       resumes: read.resumes,
       bytes_processed: Number.isFinite(bytes) ? bytes : undefined,
     });
-    return { table: read.table, jobId: meta.id ?? String(job.id), ...(Number.isFinite(bytes) ? { bytesProcessed: bytes } : {}) };
+    return { table, jobId: meta.id ?? String(job.id), ...(Number.isFinite(bytes) ? { bytesProcessed: bytes } : {}) };
   }
 
   async dryRun(req: QueryRequest): Promise<DryRunResult> {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
-import type { Table } from 'apache-arrow';
+import { RecordBatch, Table, vectorFromArray, type Vector } from 'apache-arrow';
 import { serializeBatch, serializeSchema } from './arrow.ts';
 import { BqError, type BigQueryEngine } from './engine.ts';
 
@@ -39,6 +39,28 @@ interface SessionState {
 const status = grpc.status;
 const fail = (code: grpc.status, details: string) => Object.assign(new Error(details), { code, details });
 
+/** A seeded permutation of the rows (Fisher-Yates over a xorshift32 sequence). */
+function shuffled(table: Table, seed: number): Table {
+  const n = table.numRows;
+  const idx = Array.from({ length: n }, (_, i) => i);
+  let x = seed >>> 0 || 1;
+  for (let i = n - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    const j = x % (i + 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  const cols: Record<string, Vector> = {};
+  for (const f of table.schema.fields) {
+    const col = table.getChild(f.name)!;
+    cols[f.name] = vectorFromArray(idx.map((i) => col.get(i)), f.type);
+  }
+  const t = new Table(cols);
+  return new Table(table.schema, t.batches.map((b) => new RecordBatch(table.schema, b.data)));
+}
+
 function loadService(): grpc.ServiceDefinition {
   const require = createRequire(import.meta.url);
   const pkgMain = require.resolve('@google-cloud/bigquery-storage');
@@ -57,6 +79,8 @@ export class StorageReadDouble {
   batchRows = 4096;
   /** streams when the client asks for 0 (server's choice) */
   defaultStreams = 1;
+  /** hand rows out in a shuffled order (seeded), as BigQuery may: no order is promised across or within streams */
+  shuffleSeed: number | undefined = undefined;
   /** reuse serialized batches across sessions of the same table version and layout (benchmarks) */
   cacheBatches = false;
   private readonly batchCache = new Map<string, { bytes: Buffer; rows: number }[][]>();
@@ -120,7 +144,7 @@ export class StorageReadDouble {
       if (err instanceof BqError) throw fail(err.httpStatus === 404 ? status.NOT_FOUND : status.INVALID_ARGUMENT, err.message);
       throw err;
     }
-    let table = stored.data;
+    let table = this.shuffleSeed === undefined ? stored.data : shuffled(stored.data, this.shuffleSeed);
     const selected: string[] = rs.readOptions?.selectedFields ?? [];
     if (selected.length) {
       for (const f of selected) if (!table.schema.fields.some((x) => x.name === f)) throw fail(status.INVALID_ARGUMENT, `Column ${f} not found in ${rs.table}`);
