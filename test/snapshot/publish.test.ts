@@ -3,7 +3,7 @@ import { ExitCode, InfraError, OutputGateError, RaceLostError } from '../../src/
 import type { NotificationAttributes, Notifier } from '../../src/notify/port.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { markers } from '../../src/snapshot/markers.ts';
-import { isForcedVersion } from '../../src/snapshot/publish.ts';
+import { finishPublished, isForcedVersion } from '../../src/snapshot/publish.ts';
 import { readLatest } from '../../src/snapshot/read.ts';
 import { rollback } from '../../src/snapshot/rollback.ts';
 import { readVersionTable, verifyVersion } from '../../src/snapshot/snapshot-reader.ts';
@@ -123,6 +123,18 @@ describe('publishSnapshot', () => {
       const rerun = await pub(ws, { version: V(25), asOf: D(25) });
       expect(rerun).toMatchObject({ status: 'already-published', notified: true });
       expect(await announced(ws)).toEqual([V(25)]);
+    });
+  });
+
+  it('finishPublished sends the notification a crashed run left out, once', async () => {
+    await withWs(async (ws) => {
+      await expect(pub(ws, { version: V(25), asOf: D(25), faults: crashAt('after-swap') })).rejects.toBeInstanceOf(Crash);
+      expect(await announced(ws)).toEqual([]);
+      const r = await finishPublished({ store: ws.store, notifier: ws.notifier, dataset: DATASET, version: V(25) });
+      expect(r).toMatchObject({ status: 'already-published', notified: true });
+      expect((await finishPublished({ store: ws.store, notifier: ws.notifier, dataset: DATASET, version: V(25) })).notified).toBe(false);
+      expect(await announced(ws)).toEqual([V(25)]);
+      await expect(finishPublished({ store: ws.store, notifier: ws.notifier, dataset: DATASET, version: V(20) })).rejects.toThrow(/does not exist/);
     });
   });
 
