@@ -131,6 +131,7 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
   const { minAge, minStreams, hardLimit, wilson, explore, budget, exploreZ, bonusCap } = k;
   const { wSave, wSkip, wComm, gain, minPace, maxPace, forecastDays, boostRoom, tau } = k;
   const z = k.z;
+  const perDay = 1 / forecastDays;
   const z2 = z * z;
   for (let r = from; r < to; r++) {
     const g = group[r];
@@ -147,7 +148,8 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
     const sa = skipAlpha[g];
     const sb = skipBeta[g];
     const nn = n + sa + sb;
-    const skipRate = (skips[r] + sa) / nn;
+    const invN = 1 / nn;
+    const skipRate = (skips[r] + sa) * invN;
     const va = saveAlpha[g];
     const vb = saveBeta[g];
     const saveRate = (saves[r] + va) / (n + va + vb);
@@ -155,8 +157,8 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
     // Pessimistic skip rate on the posterior pseudo-counts.
     let upperSkip: number;
     if (wilson) {
-      const z2n = z2 / nn;
-      upperSkip = (skipRate + z2n / 2 + z * Math.sqrt((skipRate * (1 - skipRate)) / nn + z2n / (4 * nn))) / (1 + z2n);
+      const z2n = z2 * invN;
+      upperSkip = (skipRate + 0.5 * z2n + z * Math.sqrt((skipRate * (1 - skipRate) + 0.25 * z2n) * invN)) / (1 + z2n);
     } else {
       const a = skips[r] + sa;
       const b = nn - a;
@@ -165,7 +167,7 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
     }
     if (upperSkip > hardLimit) reason |= Reason.GUARDRAIL;
 
-    const forecast = impressions_7d[r] / forecastDays;
+    const forecast = impressions_7d[r] * perDay;
     const headroom = forecast > 0 ? forecast * boostRoom : 0;
     if (!(headroom > 0)) reason |= Reason.NO_FORECAST;
     const eligible = (reason & INELIGIBLE_MASK) === 0;
