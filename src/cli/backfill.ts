@@ -42,7 +42,7 @@ export function backfillSteps(fromText: string, toText: string): AsOf[] {
 export interface BackfillStep {
   asOf: string;
   version: string;
-  status: 'published' | 'already-published' | 'skipped' | 'planned' | 'failed';
+  status: 'published' | 'already-published' | 'task-written' | 'skipped' | 'planned' | 'failed';
   rows?: number;
   error?: string;
   exitCode?: number;
@@ -98,7 +98,7 @@ export async function backfill(
         continue;
       }
       const r = await runner({ ...base, asOf: asOf.text, dryRun: false }, log);
-      const s: BackfillStep = { asOf: asOf.text, version: r.version, status: r.status === 'planned' ? 'planned' : r.status, rows: r.rows };
+      const s: BackfillStep = { asOf: asOf.text, version: r.version, status: r.status, rows: r.rows };
       done.push(s);
       onStep(s);
     } catch (err) {

@@ -20,7 +20,10 @@ import { openStore } from '../store/open.ts';
 import { openNotifier } from '../notify/open.ts';
 import { readLatest, readManifest } from '../snapshot/read.ts';
 import { versionId } from '../snapshot/version.ts';
-import { publishSnapshot } from '../snapshot/publish.ts';
+import { publishSnapshot, type PublishResult } from '../snapshot/publish.ts';
+import type { ScoreOutput } from '../scoring/stage.ts';
+import { commitShardedRun, marketsOfTask, MissingTasksError, shardFromEnv, writeTaskOutput } from './sharded.ts';
+import type { TaskRecord } from './task-record.ts';
 import { isRolledBack } from '../snapshot/rollback.ts';
 import type { Manifest, QualityCheckResult } from '../snapshot/contract.ts';
 import { paths } from '../snapshot/contract.ts';
@@ -50,7 +53,8 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  status: 'published' | 'already-published' | 'planned';
+  /** task-written: a sharded task wrote its part; another task (or `promoscore commit`) publishes */
+  status: 'published' | 'already-published' | 'planned' | 'task-written';
   dataset: string;
   version: string;
   asOf: string;
@@ -122,8 +126,12 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
           `version ${version} of ${dataset} was rolled back; rerunning the same inputs would bring it back: pass --force to publish anyway`,
         );
       }
-      const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days });
       const labels = { job: job.name, run_id: runId, as_of: asOf.text };
+      const shard = shardFromEnv(opts.shard);
+      const sharded = shard.count > 1;
+      const markets = sharded ? await clock.time('plan', () => marketsOfTask(warehouse, shard, labels)) : undefined;
+      if (sharded) log.info('task markets', { task: shard.index, count: shard.count, markets });
+      const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days, markets });
       const requests = ['candidates', 'surfaces'].map((name) => ({ name, sql: loadQuery(name), params, labels }));
       if (opts.dryRun) {
         const dry = await Promise.all(requests.map((r) => warehouse.dryRun(r)));
@@ -145,22 +153,6 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
         });
       }
 
-      // ---- extract
-      progress.start('extract');
-      const [cand, surf] = await clock.time(
-        'extract',
-        async () => [await warehouse.query(requests[0]), await warehouse.query(requests[1])] as [QueryResult, QueryResult],
-        (r) => r[0].table.numRows,
-      );
-      progress.finish(`${cand.table.numRows.toLocaleString('en-US')} candidate rows`);
-      log.info('extracted', { candidates: cand.table.numRows, surfaces: surf.table.numRows, seconds: last(clock).seconds });
-
-      // ---- validate inputs
-      const gated = await clock.time('validate', () =>
-        runInputGates({ warehouse, asOf: asOf.date, candidates: cand.table, surfaces: surf.table, config: quality, log }),
-      );
-
-      // ---- score
       let previous: Manifest | null = null;
       if (latest) {
         try {
@@ -169,52 +161,97 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
           log.warn('previous manifest unreadable: no warm start, no drift gate', { error: (err as Error).message });
         }
       }
-      progress.start('score', gated.candidates.numRows);
-      const scored = await clock.time(
-        'score',
-        () => score({ candidates: gated.candidates, surfaces: gated.surfaces }, spec, { asOf: asOf.date, seed: `${dataset}|${asOf.text}|${specH}`, warmStart: previous?.allocation }),
-        (r) => r.table.numRows,
-      );
-      progress.finish(`gap ${scored.allocation.certificate.gap.toExponential(2)}`);
+      const producer = { package_version: PACKAGE_VERSION, git_sha: gitSha(), spec_hash: specH, job_name: job.name, run_id: runId };
 
-      // ---- validate outputs
-      const outputResults = await clock.time('gate', () =>
-        runOutputGates({ output: scored, previous, config: quality, tolerance: spec.allocation.tolerance }),
-      );
+      let scored: ScoreOutput | null = null;
+      let queries: TaskRecord['queries'] = [];
+      let inputResults: QualityCheckResult[] = [];
+      let outputResults: QualityCheckResult[] = [];
+      // a task whose bin is empty (more tasks than markets) has nothing to extract, but still reports done
+      if (!sharded || markets!.length > 0) {
+        // ---- extract
+        progress.start('extract');
+        const [cand, surf] = await clock.time(
+          'extract',
+          async () => [await warehouse.query(requests[0]), await warehouse.query(requests[1])] as [QueryResult, QueryResult],
+          (r) => r[0].table.numRows,
+        );
+        progress.finish(`${cand.table.numRows.toLocaleString('en-US')} candidate rows`);
+        log.info('extracted', { candidates: cand.table.numRows, surfaces: surf.table.numRows, seconds: last(clock).seconds });
+        queries = [cand, surf].map((q, i) => ({ name: requests[i].name, job_id: q.jobId, rows: q.table.numRows, bytes_processed: q.bytesProcessed }));
+
+        // ---- validate inputs
+        const gated = await clock.time('validate', () =>
+          runInputGates({ warehouse, asOf: asOf.date, candidates: cand.table, surfaces: surf.table, config: quality, log }),
+        );
+        inputResults = gated.results;
+
+        // ---- score
+        progress.start('score', gated.candidates.numRows);
+        const out = await clock.time(
+          'score',
+          () => score({ candidates: gated.candidates, surfaces: gated.surfaces }, spec, { asOf: asOf.date, seed: `${dataset}|${asOf.text}|${specH}`, warmStart: previous?.allocation }),
+          (r) => r.table.numRows,
+        );
+        scored = out;
+        progress.finish(`gap ${out.allocation.certificate.gap.toExponential(2)}`);
+
+        // ---- validate outputs (a task checks invariants; drift needs every market and waits for the commit)
+        outputResults = await clock.time('gate', () =>
+          runOutputGates({ output: out, previous: sharded ? null : previous, config: quality, tolerance: spec.allocation.tolerance }),
+        );
+      }
 
       // ---- write, swap, notify
       const notifier = await openNotifier(notifyUri);
       progress.start('publish');
-      let published;
+      let published: PublishResult;
       try {
-        published = await clock.time(
-          'publish',
-          () =>
-            publishSnapshot({
-              store,
-              notifier,
-              dataset,
-              version,
-              asOf: asOf.text,
-              table: scored.table,
-              buckets: job.buckets,
-              log,
-              faults: opts.faults,
-              manifest: {
-                producer: { package_version: PACKAGE_VERSION, git_sha: gitSha(), spec_hash: specH, job_name: job.name, run_id: runId },
-                inputs: {
-                  warehouse: warehouse.uri,
-                  tables: inputs,
-                  queries: [cand, surf].map((q, i) => ({ name: requests[i].name, job_id: q.jobId, rows: q.table.numRows, bytes_processed: q.bytesProcessed })),
-                  fingerprint: inputFingerprint,
-                },
-                quality: { input: gated.results, output: outputResults },
-                allocation: scored.allocation,
-                previous_version: latest?.pointer.version ?? null,
+        if (sharded) {
+          const taskTable = scored?.table ?? null;
+          const r = await clock.time('write', () =>
+            writeTaskOutput({
+              store, dataset, version, asOf: asOf.text, shard, markets: markets!, table: taskTable, buckets: job.buckets,
+              record: {
+                queries, quality_input: inputResults, run_id: runId, producer,
+                allocation: scored?.allocation ?? { tolerance: spec.allocation.tolerance, certificate: { primal: 0, dual_bound: 0, gap: 0, max_violation: 0 }, markets: [] },
+                inputs: { warehouse: warehouse.uri, tables: inputs, fingerprint: inputFingerprint },
               },
+              faults: opts.faults, log,
             }),
-          () => scored.table.numRows,
-        );
+            (rec) => rec.rows,
+          );
+          void outputResults;
+          try {
+            published = await clock.time('commit', () => commitShardedRun({ store, notifier, dataset, version, count: shard.count, quality, faults: opts.faults, log }));
+          } catch (err) {
+            if (!(err instanceof MissingTasksError)) throw err;
+            progress.finish('task done, commit left to the last task');
+            log.notice('task output complete; the commit waits for the other tasks', { task: shard.index, count: shard.count, detail: err.message });
+            return finish(clock, {
+              status: 'task-written', dataset, version, asOf: asOf.text, rows: r.rows,
+              manifestUri: store.uriOf(paths.manifest(dataset, version)), storeUri: store.uri, runId,
+              byMarketSurface: [], promotedRows: 0,
+            });
+          }
+        } else {
+          const out = scored!;
+          published = await clock.time(
+            'publish',
+            () =>
+              publishSnapshot({
+                store, notifier, dataset, version, asOf: asOf.text, table: out.table, buckets: job.buckets, log, faults: opts.faults,
+                manifest: {
+                  producer,
+                  inputs: { warehouse: warehouse.uri, tables: inputs, queries, fingerprint: inputFingerprint },
+                  quality: { input: inputResults, output: outputResults },
+                  allocation: out.allocation,
+                  previous_version: latest?.pointer.version ?? null,
+                },
+              }),
+            () => out.table.numRows,
+          );
+        }
       } finally {
         await notifier.close();
       }
@@ -227,8 +264,8 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
         byMarketSurface: m.stats.by_market_surface, promotedRows: m.stats.promoted_rows,
         quality: m.quality,
       };
-      // ---- report
-      if (opts.reportDir !== null) {
+      // ---- report (of this process's rows: the whole snapshot unsharded, the committing task's share otherwise)
+      if (opts.reportDir !== null && scored) {
         result.reportPath = await writeReport(opts.reportDir ?? '.promoscore/reports', result, scored.table, m, clock);
       }
       log.notice('run finished', { status: result.status, version, rows: result.rows, seconds: clock.totalSeconds });

@@ -20,9 +20,9 @@ export function printRunSummary(r: RunResult, log: Logger, out: (s: string) => v
     return;
   }
   const lines: string[] = [];
-  const head = { published: 'published', 'already-published': 'already published (no-op)', planned: 'planned (dry run, nothing written)' }[r.status];
+  const head = { published: 'published', 'already-published': 'already published (no-op)', planned: 'planned (dry run, nothing written)', 'task-written': 'task output written (the commit publishes once every task is done)' }[r.status];
   lines.push(`${head}: ${r.dataset} ${r.version} (as of ${r.asOf})`);
-  if (r.status !== 'planned') {
+  if (r.status === 'published' || r.status === 'already-published') {
     lines.push(`  rows       ${r.rows.toLocaleString('en-US')} (${r.promotedRows.toLocaleString('en-US')} promoted)`);
     for (const [s, e] of [...bySurface].sort()) lines.push(`  ${s.padEnd(10)} ${e.rows.toLocaleString('en-US')} rows, ${e.promoted.toLocaleString('en-US')} promoted`);
   }
