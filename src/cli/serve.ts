@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
 import { parseSubscriptionUri } from '../config/uri.ts';
-import { createLogger, type LogFormat } from '../observability/log.ts';
+import { createLogger, type LogFormat, type Logger } from '../observability/log.ts';
 import { DEFAULT_STORE_URI, openStore } from '../store/open.ts';
 import { startScoreServer } from '../serving/http.ts';
 import { parseShardSelection, type ShardSelection } from '../serving/load-snapshot.ts';
 import { ScoreCache } from '../serving/loader.ts';
 import { OutboxSource } from '../serving/outbox-source.ts';
+import { pubsubSource } from '../serving/pubsub-source.ts';
 import { followNotifications, pollLatest, type NotificationSource, type Reloader } from '../serving/reload.ts';
 import { action } from './exit.ts';
 
@@ -35,15 +36,10 @@ function intFlag(flag: string, value: string, min: number, max: number): number 
 const DATASET = /^[A-Za-z0-9_.-]{1,256}$/;
 
 /** Opens the notification source a --subscription URI names. */
-async function openSource(uri: string, intervalMs: number, onError: (err: Error) => void): Promise<NotificationSource> {
+async function openSource(uri: string, intervalMs: number, logger: Logger): Promise<NotificationSource> {
   const target = parseSubscriptionUri(uri, { flag: '--subscription' });
-  if (target.kind === 'file') return new OutboxSource(target.path, { intervalMs, onError });
-  const subscriptionModule = '../notify/subscription.ts';
-  const mod = (await import(subscriptionModule).catch(() => null)) as {
-    openNotificationSource?: (uri: string) => Promise<NotificationSource>;
-  } | null;
-  if (!mod?.openNotificationSource) throw new UsageError(`--subscription ${uri}: Pub/Sub subscriptions are not available in this build`);
-  return mod.openNotificationSource(target.uri);
+  if (target.kind === 'file') return new OutboxSource(target.path, { intervalMs, onError: (err) => logger.warn(err.message) });
+  return pubsubSource(target.uri, { logger });
 }
 
 export function register(program: Command): void {
@@ -106,18 +102,25 @@ Stops cleanly on SIGTERM or SIGINT (in-flight requests finish, pending notificat
         const store = await openStore(flags.store ?? DEFAULT_STORE_URI);
         const cache = new ScoreCache({ store, dataset: flags.dataset, shards, concurrency, jitterMs, logger: log });
         const source = flags.subscription
-          ? await openSource(flags.subscription, Math.min(pollMs, 500), (err) => log.warn(err.message))
+          ? await openSource(flags.subscription, Math.min(pollMs, 500), log)
           : null;
 
         const first = await cache.loadLatest();
         if (first.status !== 'loaded') log.warn('no verified snapshot yet; /readyz answers 503 until one loads', { status: first.status, detail: first.detail });
-        const server = await startScoreServer({ cache, host: flags.host, port, maxBatch });
         const reloaders: Reloader[] = [];
         if (source) {
           reloaders.push(await followNotifications(cache, source));
           reloaders.push(pollLatest(cache, pollMs, { untilReady: true }));
         } else {
           reloaders.push(pollLatest(cache, pollMs));
+        }
+        let server;
+        try {
+          server = await startScoreServer({ cache, host: flags.host, port, maxBatch });
+        } catch (err) {
+          for (const r of reloaders) await r.stop();
+          await store.close?.();
+          throw new UsageError(`cannot listen on ${flags.host}:${port}: ${(err as Error).message}`);
         }
         log.notice(`listening on ${server.url}`, { store: store.uri, subscription: flags.subscription ?? null, shards: flags.shards ?? null });
         process.stdout.write(`listening on ${server.url}\n`);

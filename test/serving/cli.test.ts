@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxNotifier } from '../../src/notify/outbox.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { LocalStore } from '../../src/store/local.ts';
-import { makeRows, publishTestSnapshot } from './support.ts';
+import { createPubSubNotifier } from '../../src/notify/pubsub.ts';
+import { openPubSubTarget } from '../gcp-notify/target.ts';
+import { makeRows, publishTestSnapshot, publishWithWriter } from './support.ts';
 
 const ENTRY = fileURLToPath(new URL('./serve-entry.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,10 +26,10 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function start(args: string[]): Proc {
+function start(args: string[], env: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', ...args], {
     cwd: REPO,
-    env: { ...process.env, PROMOSCORE_LOG_FORMAT: 'json' },
+    env: { ...process.env, PROMOSCORE_LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -108,10 +110,32 @@ describe('promoscore serve (child process)', () => {
     expect(await p.exited).toBe(0);
   });
 
+  it('reloads from a Pub/Sub subscription (gRPC double via PUBSUB_EMULATOR_HOST)', async () => {
+    const target = await openPubSubTarget({ forceDouble: true });
+    cleanups.push(() => target.close());
+    const t = await target.makeTopic();
+    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: target.apiEndpoint });
+    cleanups.push(() => notifier.close());
+    const { dir, store } = await tempStore();
+    await publishWithWriter(store, notifier, { version: 'v1', asOf: '2026-11-24', rows: makeRows(100, 9) });
+    const p = start(
+      ['--store', pathToFileURL(join(dir, 'store')).href, '--dataset', 'promo', '--port', '0', '--subscription', t.subscriptionUri, '--jitter', '0'],
+      { PUBSUB_EMULATOR_HOST: target.apiEndpoint! },
+    );
+    const url = await until(() => /listening on (\S+)/.exec(p.stdout())?.[1], 'listening', p);
+    const version = async () => (await (await fetch(`${url}/v1/status`)).json()).version;
+    expect(await version()).toBe('v1');
+    await publishWithWriter(store, notifier, { version: 'v2', asOf: '2026-11-25', rows: makeRows(100, 9, 1) });
+    await until(async () => (await version()) === 'v2', 'v2 via Pub/Sub', p);
+    await until(() => target.double!.acked(t.subscription).length >= 1, 'the v2 message acked', p);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
   it.each([
     [['--port', 'http'], /--port: .*http.* must be an integer/],
     [['--shards', '4/4'], /--shards: .*0 <= i < n/],
-    [['--store', 'ftp://x'], /unknown scheme/],
+    [['--store', 'ftp://x'], /--store: .*ftp:\/\/x/],
     [['--subscription', 'pubsub://projects/x'], /--subscription/],
     [['--max-batch', '0'], /--max-batch/],
   ])('exits 2 on bad flags %j', async (args, message) => {
