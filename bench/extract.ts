@@ -14,6 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
@@ -35,6 +36,8 @@ interface Measure {
   path: PathName;
   rows: number;
   seconds: number;
+  /** CPU seconds of the process over the extraction, every thread (robust on a busy machine) */
+  cpuSeconds: number;
   peakRssMb: number;
 }
 
@@ -49,7 +52,7 @@ async function sampleDir(scale: number): Promise<string> {
 }
 
 /** One path, in this process: returns rows and seconds of the extraction alone. */
-async function measure(path: PathName, dir: string): Promise<{ rows: number; seconds: number }> {
+async function measure(path: PathName, dir: string): Promise<{ rows: number; seconds: number; cpuSeconds: number }> {
   const { instance, conn } = await openDuckDB(':memory:');
   try {
     await installCompatMacros(conn);
@@ -59,6 +62,7 @@ async function measure(path: PathName, dir: string): Promise<{ rows: number; sec
     const sql = rewriteForDuckDB(google);
     const strings = CANDIDATE_STRING_COLUMNS.join(', ');
     const started = performance.now();
+    const cpu0 = process.cpuUsage();
     let rows = 0;
     switch (path) {
       case 'duckdb-only':
@@ -90,7 +94,8 @@ async function measure(path: PathName, dir: string): Promise<{ rows: number; sec
         rows = (await conn.runAndReadAll(sql, values, types)).getRowObjectsJS().length;
         break;
     }
-    return { rows, seconds: (performance.now() - started) / 1000 };
+    const cpu = process.cpuUsage(cpu0);
+    return { rows, seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   } finally {
     conn.closeSync();
     instance.closeSync();
@@ -112,12 +117,13 @@ export async function run(): Promise<void> {
     }
     const ref = results.find((r) => r.path === 'duckdb-only')!;
     console.log(`\ncandidates extraction, scale ${scale} (${ref.rows.toLocaleString('en-US')} rows × 24 columns)`);
-    console.log('path            seconds   rows/s        vs DuckDB alone   peak RSS');
+    console.log('path            wall s   CPU s   rows/s (wall)   CPU vs DuckDB alone   peak RSS');
     for (const r of results) {
       console.log(
-        `${r.path.padEnd(15)} ${r.seconds.toFixed(3).padStart(7)}   ${Math.round(r.rows / r.seconds).toLocaleString('en-US').padStart(11)}   ${(r.seconds / ref.seconds).toFixed(2).padStart(8)}×        ${r.peakRssMb.toFixed(0).padStart(5)} MB`,
+        `${r.path.padEnd(15)} ${r.seconds.toFixed(3).padStart(6)}  ${r.cpuSeconds.toFixed(3).padStart(6)}   ${Math.round(r.rows / r.seconds).toLocaleString('en-US').padStart(13)}   ${(r.cpuSeconds / ref.cpuSeconds).toFixed(2).padStart(8)}×             ${r.peakRssMb.toFixed(0).padStart(5)} MB`,
       );
     }
+    console.log(`(load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores)`);
   }
 }
 
@@ -126,7 +132,7 @@ if (process.argv[1] && resolve(process.argv[1]) === self) {
   if (process.argv[2] === '--child') {
     const path = process.argv[3] as PathName;
     const r = await measure(path, process.argv[4]);
-    const m: Measure = { path, rows: r.rows, seconds: r.seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    const m: Measure = { path, rows: r.rows, seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 };
     console.log(JSON.stringify(m));
   } else {
     await run();

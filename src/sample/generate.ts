@@ -131,7 +131,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
       capMarket[i] = Math.floor(i / 3);
       capSurface[i] = i % 3;
       // surfaces also serve content outside the catalog sample: capacity exceeds its organic volume
-      capDaily[i] = Math.max(1000, Math.round((organic[i] / days) * rc.range(1.3, 2.5)));
+      capDaily[i] = Math.max(100, Math.round((organic[i] / days) * rc.range(1.3, 2.5)));
       capShare[i] = Math.round(rc.range(0.03, 0.15) * 1000) / 1000;
     }
     await createNumericTable(conn, 'capacity_rows', [

@@ -123,7 +123,8 @@ export function buildModel(opts: ModelOptions): SampleModel {
     else if (u < 0.05) trackRelease[t] = asOf + rt.int(1, 21); // announced, not yet out
     else trackRelease[t] = asOf - 30 - Math.floor(3650 * Math.pow(rt.float(), 2));
     trackExplicit[t] = rt.chance(0.12) ? 1 : 0;
-    trackPop[t] = 1 / Math.pow(rank[t] + 1, 0.95);
+    // popularity by rank per unit of scale: a bigger sample has proportionally more tracks at each level
+    trackPop[t] = 1 / Math.pow(1 + rank[t] / s, 0.95);
     trackHome[t] = marketPicker.pick(rt);
     const skipHeavy = rt.chance(0.06);
     trackSkip[t] = skipHeavy ? rt.range(0.55, 0.8) : rt.range(0.12, 0.35);
