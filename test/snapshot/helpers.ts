@@ -15,6 +15,7 @@ export interface PubArgs {
   faults?: FaultHook;
   notifier?: Notifier;
   replaceSameAsOf?: boolean;
+  buckets?: number;
 }
 
 export function pub(ws: Workspace, a: PubArgs): Promise<PublishResult> {
@@ -25,7 +26,7 @@ export function pub(ws: Workspace, a: PubArgs): Promise<PublishResult> {
     version: a.version,
     asOf: a.asOf,
     table: a.table ?? makeTable(240, a.seed ?? 1),
-    buckets: 4,
+    buckets: a.buckets ?? 4,
     manifest: manifestFields(a.version),
     faults: a.faults,
     replaceSameAsOf: a.replaceSameAsOf,
