@@ -16,7 +16,8 @@ import { Bool, DateDay, Float32, Float64, Int32, Int64, Table, Utf8, makeData, m
 import { duckdbIdent } from '../emulate/index.ts';
 
 const PIECE = 12;
-const RESULT_TABLE = '__promoscore_result';
+/** inline pieces per string: 2 × 12 covers 22-character track ids; longer text spills into a rest piece */
+const DEFAULT_PIECES = 2;
 
 interface Bound {
   values?: Record<string, DuckDBValue>;
@@ -27,40 +28,40 @@ export type StringStrategy = 'pieces' | 'pointer';
 
 /**
  * Runs `sql` (DuckDB dialect, `$name` parameters) and returns its result as an Arrow Table with
- * one record batch. `strings: 'pointer'` reads strings without splitting (for measurement).
+ * one record batch. Each VARCHAR column is selected as `pieces` 12-character pieces plus the rest
+ * (empty unless the text is longer), so typical ids never need the pointer. `strings: 'pointer'`
+ * reads whole strings through the pointer instead (kept for measurement).
  */
-export async function queryToArrow(conn: DuckDBConnection, sql: string, bound: Bound = {}, strings: StringStrategy = 'pieces'): Promise<Table> {
+export async function queryToArrow(conn: DuckDBConnection, sql: string, bound: Bound = {}, strings: StringStrategy = 'pieces', pieces = DEFAULT_PIECES): Promise<Table> {
   if (strings === 'pointer') {
-    const res = await conn.run(sql, bound.values, bound.types);
-    return resultToArrow(res, null);
+    return resultToArrow(await conn.run(sql, bound.values, bound.types), null);
   }
-  // Materialize once so string lengths are known before choosing the number of pieces.
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${RESULT_TABLE} AS ${sql}`, bound.values, bound.types);
+  // Preparing reveals the result's columns without running the query.
+  const prepared = await conn.prepare(sql);
+  const names: string[] = [];
+  const typeIds: DuckDBTypeId[] = [];
   try {
-    const probe = await conn.run(`SELECT * FROM ${RESULT_TABLE} LIMIT 0`);
-    const names = probe.columnNames();
-    const typeIds = names.map((_, i) => probe.columnTypeId(i));
-    const stringCols = names.filter((_, i) => typeIds[i] === DuckDBTypeId.VARCHAR);
-    const pieces = new Map<string, number>();
-    if (stringCols.length) {
-      const lens = await conn.runAndReadAll(
-        `SELECT ${stringCols.map((c) => `COALESCE(MAX(length(${duckdbIdent(c)})), 0)`).join(', ')} FROM ${RESULT_TABLE}`,
-      );
-      const row = lens.getRows()[0];
-      stringCols.forEach((c, i) => pieces.set(c, Math.max(1, Math.ceil(Number(row[i]) / PIECE))));
+    for (let i = 0; i < prepared.columnCount; i++) {
+      names.push(prepared.columnName(i));
+      typeIds.push(prepared.columnTypeId(i));
     }
-    const select = names
-      .map((c) => {
-        const n = pieces.get(c);
-        if (n === undefined) return duckdbIdent(c);
-        return Array.from({ length: n }, (_, k) => `substr(${duckdbIdent(c)}, ${1 + k * PIECE}, ${PIECE})`).join(', ');
-      })
-      .join(', ');
-    const res = await conn.run(`SELECT ${select} FROM ${RESULT_TABLE}`);
-    return resultToArrow(res, { names, typeIds, pieces });
   } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${RESULT_TABLE}`);
+    prepared.destroySync();
   }
+  if (!typeIds.includes(DuckDBTypeId.VARCHAR)) return resultToArrow(await conn.run(sql, bound.values, bound.types), null);
+  const select = names
+    .map((c, i) => {
+      const col = `__q.${duckdbIdent(c)}`;
+      if (typeIds[i] !== DuckDBTypeId.VARCHAR) return col;
+      const parts = Array.from({ length: pieces }, (_, k) => `substr(${col}, ${1 + k * PIECE}, ${PIECE})`);
+      parts.push(`substr(${col}, ${1 + pieces * PIECE})`);
+      return parts.join(', ');
+    })
+    .join(', ');
+  // a projection over the query keeps its ORDER BY
+  const res = await conn.run(`SELECT ${select} FROM (${sql}) AS __q`, bound.values, bound.types);
+  const layout = new Map(names.filter((_, i) => typeIds[i] === DuckDBTypeId.VARCHAR).map((c) => [c, pieces + 1]));
+  return resultToArrow(res, { names, typeIds, pieces: layout });
 }
 
 interface PieceLayout {
