@@ -84,13 +84,6 @@ export async function run(): Promise<void> {
     const dest = { projectId: PROJECT, datasetId: 'scratch', tableId: 'bench_result' };
     const passes = 3;
 
-    // JSON rows first: its peak RSS must not hide behind the Arrow runs'
-    await job.getQueryResults({ autoPaginate: true }); // warm-up: the double renders its pages once
-    // one timed pass: the JSON path is slow enough that its noise is small
-    const json = await timed(async () => (await job.getQueryResults({ autoPaginate: true }))[0].length, 1);
-    if (json.value !== rows) throw new Error(`JSON path returned ${json.value} rows, expected ${rows}`);
-    results.push({ path: 'REST getQueryResults (JSON rows)', seconds: json.seconds, rowsPerSecond: rows / json.seconds, peakRssMiB: peakRssMiB() });
-
     for (const streams of [1, 2, 4]) {
       await readTableArrow(reader, PROJECT, dest, { maxStreams: streams }); // warm-up
       const arrow = await timed(async () => (await readTableArrow(reader, PROJECT, dest, { maxStreams: streams })).table.numRows, passes);
@@ -108,6 +101,13 @@ export async function run(): Promise<void> {
       db.conn.closeSync();
       db.instance.closeSync();
     }
+
+    // JSON rows last: peak RSS is a high-water mark, and this path's would hide the others'
+    await job.getQueryResults({ autoPaginate: true }); // warm-up: the double renders its pages once
+    // one timed pass: the JSON path is slow enough that its noise is small
+    const json = await timed(async () => (await job.getQueryResults({ autoPaginate: true }))[0].length, 1);
+    if (json.value !== rows) throw new Error(`JSON path returned ${json.value} rows, expected ${rows}`);
+    results.push({ path: 'REST getQueryResults (JSON rows)', seconds: json.seconds, rowsPerSecond: rows / json.seconds, peakRssMiB: peakRssMiB() });
   } finally {
     await reader.close();
     const exited = new Promise((r) => child.once('exit', r));
@@ -115,8 +115,8 @@ export async function run(): Promise<void> {
     await exited;
   }
 
-  const jsonRate = results[0].rowsPerSecond;
-  const duckRate = results.at(-1)!.rowsPerSecond;
+  const jsonRate = results.find((r) => r.path.startsWith('REST'))!.rowsPerSecond;
+  const duckRate = results.find((r) => r.path.startsWith('DuckDB'))!.rowsPerSecond;
   console.log(`bigquery extraction, ${fmt(rows)} rows × 9 columns, Arrow and DuckDB best of 3, JSON one pass after a warm-up (doubles in a child process)`);
   for (const r of results) {
     console.log(
