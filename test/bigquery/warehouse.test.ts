@@ -119,6 +119,19 @@ describe('BigQueryWarehouse.query through the REST and Storage Read doubles', ()
     expect(calls.map((c) => c.offset)).toEqual([0, expectedIds('SE', 9).length]);
   });
 
+  it('resumes after an HTTP/2 stream reset, but not after other internal errors', async () => {
+    d.read.batchRows = 100;
+    d.read.faults.dropReadRows = [{ afterRows: 200, code: 13, details: 'Received RST_STREAM with code 2 (Internal server error)' }];
+    const r = await wh({ maxStreams: 1 }).query(playsQuery());
+    expect(Array.from(r.table.getChild('id')!.toArray() as BigInt64Array, Number)).toEqual(expectedIds('SE', 9));
+    expect(d.read.readRowsCalls.at(-1)!.offset).toBe(200);
+    const callsBefore = d.read.readRowsCalls.length;
+    d.read.faults.dropReadRows = [{ afterRows: 100, code: 13, details: 'assertion failed' }];
+    const err = await wh({ maxStreams: 1 }).query(playsQuery()).catch((e) => e);
+    expect(err).toBeInstanceOf(InfraError);
+    expect(d.read.readRowsCalls.length - callsBefore).toBe(1);
+  });
+
   it('gives up with an infrastructure error when a stream stays unavailable', async () => {
     d.read.faults.readRowsUnavailable = 1000;
     const err = await wh({ readAttempts: 3 }).query(playsQuery()).catch((e) => e);
