@@ -23,6 +23,8 @@ const INTERNAL = '.promoscore-';
 const LOCK_STALE_MS = 30_000;
 const BREAKER_STALE_MS = 5_000;
 const LOCK_TIMEOUT_MS = 60_000;
+/** errors of link(2) on filesystems that have no hard links */
+const NO_LINK = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
 export interface LocalStoreOptions {
   /** how long a live-looking lock may be held before it counts as stale (tests shorten it) */
@@ -54,7 +56,13 @@ export class LocalStore implements ObjectStore {
       await fsp.link(tmp, target);
     } catch (err) {
       if (code(err) === 'EEXIST') throw new PreconditionFailedError(path, 'object already exists');
-      throw infra(`cannot create ${path}`, err);
+      if (!NO_LINK.has(code(err) ?? '')) throw infra(`cannot create ${path}`, err);
+      // A filesystem without hard links: decide existence under the object's lock instead, which
+      // every other writer of the object (swap, delete, this fallback) also takes.
+      await this.withLock(target, async () => {
+        if (await statOrNull(target)) throw new PreconditionFailedError(path, 'object already exists');
+        await fsp.rename(tmp, target);
+      });
     } finally {
       await unlinkQuiet(tmp);
     }

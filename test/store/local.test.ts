@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { promises as fsPromises } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { PreconditionFailedError } from '../../src/core/errors.ts';
 import { LocalStore } from '../../src/store/local.ts';
 import { openStore } from '../../src/store/open.ts';
 import { storeContract } from '../contracts/store.contract.ts';
@@ -70,6 +72,22 @@ describe('LocalStore specifics', () => {
       expect(rel.root).toBe(join(process.cwd(), 'x/y'));
       await expect(openStore('s3://b')).rejects.toThrow(/--store: unsupported store URI/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('emulates create-only under the lock on a filesystem without hard links', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'promoscore-store-'));
+    const spy = vi.spyOn(fsPromises, 'link').mockRejectedValue(Object.assign(new Error('operation not permitted'), { code: 'EPERM' }));
+    try {
+      const store = new LocalStore(dir);
+      const results = await Promise.allSettled([0, 1, 2, 3, 4, 5].map((i) => store.create('ds/obj', new Uint8Array([i]))));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(PreconditionFailedError);
+      expect(spy).toHaveBeenCalled();
+      expect((await store.list('ds/')).map((o) => o.path)).toEqual(['ds/obj']);
+    } finally {
+      spy.mockRestore();
       await rm(dir, { recursive: true, force: true });
     }
   });
