@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerRun } from './run.ts';
 import { registerPlan } from './plan.ts';
+import { registerCommit } from './commit.ts';
 import { registerExplain } from './explain.ts';
 import { register as registerBackfill } from './backfill.ts';
 import { register as registerSampleData } from './sample-data.ts';
@@ -16,6 +17,8 @@ const program = new Command('promoscore')
       'a verified Arrow snapshot with a manifest, a LATEST pointer and a notification.',
   )
   .version(pkg.version)
+  // program options only before the command, so `explain --version V` and `commit --version V` reach the command
+  .enablePositionalOptions()
   .showHelpAfterError()
   .addHelpText(
     'after',
@@ -38,6 +41,7 @@ program.exitOverride((err) => {
 
 registerRun(program);
 registerPlan(program);
+registerCommit(program);
 registerBackfill(program);
 registerSampleData(program);
 registerSnapshots(program);

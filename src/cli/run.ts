@@ -61,6 +61,19 @@ export function toRunOptions(flags: CommonRunFlags): RunOptions {
     reportDir: flags.report === false ? null : flags.report,
     shard: flags.shard !== undefined ? parseShard(flags.shard, '--shard') : undefined,
     scale,
+    faults: crashHookFromEnv(),
+  };
+}
+
+/**
+ * Fault injection for the crash tests: PROMOSCORE_CRASH_AT=<step prefix> makes the process die by
+ * SIGKILL (no cleanup, like a lost machine) when the run reaches that publish step.
+ */
+function crashHookFromEnv(): RunOptions['faults'] {
+  const at = process.env.PROMOSCORE_CRASH_AT;
+  if (!at) return undefined;
+  return (step: string) => {
+    if (step.startsWith(at)) process.kill(process.pid, 'SIGKILL');
   };
 }
 

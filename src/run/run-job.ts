@@ -129,7 +129,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       const labels = { job: job.name, run_id: runId, as_of: asOf.text };
       const shard = shardFromEnv(opts.shard);
       const sharded = shard.count > 1;
-      const markets = sharded ? await clock.time('plan', () => marketsOfTask(warehouse, shard, labels)) : undefined;
+      const markets = sharded ? await clock.time('bins', () => marketsOfTask(warehouse, shard, labels)) : undefined;
       if (sharded) log.info('task markets', { task: shard.index, count: shard.count, markets });
       const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days, markets });
       const requests = ['candidates', 'surfaces'].map((name) => ({ name, sql: loadQuery(name), params, labels }));
