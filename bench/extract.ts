@@ -1,14 +1,17 @@
 /**
- * Extraction benchmark: DuckDB query results → Arrow, on the scale-1 and scale-10 samples.
+ * Extraction benchmark: the feature query on DuckDB and its result → Arrow, on the scale-1 and
+ * scale-10 samples. Each path runs in its own child process, so peak RSS belongs to that path.
  *
- * Paths (each measured in its own child process, so peak RSS belongs to that path alone):
- *   duckdb-only     the feature query materialized inside DuckDB, nothing handed to JS (the reference)
- *   pieces          result chunks → typed arrays; strings selected as 12-char pieces read inline (kept)
- *   pointer         result chunks → typed arrays; strings followed through DuckDB's pointer, one call each
- *   numeric-only    the pieces path without the five string columns
- *   strings-only    the pieces path with only the five string columns
- *   parquet-wasm    COPY (query) TO parquet, read back with parquet-wasm (batchSize 65536) into Arrow
- *   row-objects     DuckDB's own row objects (scale 1 only: the slow baseline)
+ *   warehouse.query   what the job does: DuckDBWarehouse.query(candidates) end to end
+ *   duckdb-only       the candidates query materialized inside DuckDB, nothing handed to JS
+ * and the conversion alone, from a result already materialized in a DuckDB table (not timed):
+ *   pieces            chunks → typed arrays; strings as inline 12-char pieces + rest (kept)
+ *   pointer           chunks → typed arrays; each string followed through DuckDB's pointer
+ *   numeric-only      pieces path, the 19 FLOAT64 columns only
+ *   strings-pieces    pieces path, the 5 string columns only
+ *   strings-pointer   pointer path, the 5 string columns only
+ *   parquet-wasm      COPY TO parquet (LZ4_RAW) read back with parquet-wasm (batchSize 65536)
+ *   row-objects       DuckDB's own row objects (scale 1 only: the slow baseline)
  *
  * Run: npx tsx bench/extract.ts            (samples are generated once under .promoscore/bench/)
  */
@@ -25,11 +28,12 @@ import { installCompatMacros, referencedParams, rewriteForDuckDB } from '../src/
 import { toDuckDBParams } from '../src/warehouse/duckdb/params.ts';
 import { featureParams, loadQuery } from '../src/warehouse/queries.ts';
 import { CONTRACT_TABLE_NAMES } from '../src/warehouse/tables.ts';
+import { openWarehouse } from '../src/warehouse/open.ts';
 import { CANDIDATE_STRING_COLUMNS } from '../src/scoring/features.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const AS_OF = '2026-01-15';
-const PATHS = ['duckdb-only', 'pieces', 'pointer', 'numeric-only', 'strings-only', 'parquet-wasm', 'row-objects'] as const;
+const PATHS = ['warehouse.query', 'duckdb-only', 'pieces', 'pointer', 'numeric-only', 'strings-pieces', 'strings-pointer', 'parquet-wasm', 'row-objects'] as const;
 type PathName = (typeof PATHS)[number];
 
 interface Measure {
@@ -51,55 +55,67 @@ async function sampleDir(scale: number): Promise<string> {
   return dir;
 }
 
-/** One path, in this process: returns rows and seconds of the extraction alone. */
+/** One path, in this process: returns rows, wall and CPU seconds of the measured part alone. */
 async function measure(path: PathName, dir: string): Promise<{ rows: number; seconds: number; cpuSeconds: number }> {
+  const google = loadQuery('candidates');
+  const params = featureParams(AS_OF);
+  if (path === 'warehouse.query') {
+    const wh = await openWarehouse(`parquet:${dir}`);
+    await wh.describeInputs(); // validation and fingerprints happen before extraction in a run
+    const t = timer();
+    const { table } = await wh.query({ name: 'candidates', sql: google, params, labels: {} });
+    const r = t(table.numRows);
+    await wh.close();
+    return r;
+  }
   const { instance, conn } = await openDuckDB(':memory:');
   try {
     await installCompatMacros(conn);
     for (const t of CONTRACT_TABLE_NAMES) await conn.run(`CREATE VIEW ${t} AS SELECT * FROM read_parquet(${sqlString(join(dir, `${t}.parquet`))})`);
-    const google = loadQuery('candidates');
-    const { values, types } = toDuckDBParams(referencedParams(google), featureParams(AS_OF), 'candidates');
+    const { values, types } = toDuckDBParams(referencedParams(google), params, 'candidates');
     const sql = rewriteForDuckDB(google);
+    if (path === 'duckdb-only') {
+      const t = timer();
+      await conn.run(`CREATE TEMP TABLE r AS ${sql}`, values, types);
+      return t(Number((await conn.runAndReadAll('SELECT count(*) FROM r')).getRows()[0][0]));
+    }
+    await conn.run(`CREATE TEMP TABLE r AS ${sql}`, values, types);
     const strings = CANDIDATE_STRING_COLUMNS.join(', ');
-    const started = performance.now();
-    const cpu0 = process.cpuUsage();
-    let rows = 0;
+    const t = timer();
     switch (path) {
-      case 'duckdb-only':
-        await conn.run(`CREATE TEMP TABLE r AS ${sql}`, values, types);
-        rows = Number((await conn.runAndReadAll('SELECT count(*) FROM r')).getRows()[0][0]);
-        break;
       case 'pieces':
       case 'pointer':
-        rows = (await queryToArrow(conn, sql, { values, types }, path)).numRows;
-        break;
+        return t((await queryToArrow(conn, 'SELECT * FROM r', {}, path)).numRows);
       case 'numeric-only':
-        rows = (await queryToArrow(conn, `SELECT * EXCLUDE (${strings}) FROM (${sql})`, { values, types })).numRows;
-        break;
-      case 'strings-only':
-        rows = (await queryToArrow(conn, `SELECT ${strings} FROM (${sql})`, { values, types })).numRows;
-        break;
+        return t((await queryToArrow(conn, `SELECT * EXCLUDE (${strings}) FROM r`)).numRows);
+      case 'strings-pieces':
+        return t((await queryToArrow(conn, `SELECT ${strings} FROM r`, {}, 'pieces')).numRows);
+      case 'strings-pointer':
+        return t((await queryToArrow(conn, `SELECT ${strings} FROM r`, {}, 'pointer')).numRows);
       case 'parquet-wasm': {
         const { readParquet } = await import('parquet-wasm/node');
         const file = join(dir, '..', `extract-${process.pid}.parquet`);
-        // COPY takes no parameters: materialize with them first, then copy the table
-        await conn.run(`CREATE TEMP TABLE r AS ${sql}`, values, types);
         await conn.run(`COPY r TO ${sqlString(file)} (FORMAT parquet, COMPRESSION lz4_raw)`);
         const table = tableFromIPC(readParquet(readFileSync(file), { batchSize: 65536 }).intoIPCStream());
         rmSync(file, { force: true });
-        rows = table.numRows;
-        break;
+        return t(table.numRows);
       }
       case 'row-objects':
-        rows = (await conn.runAndReadAll(sql, values, types)).getRowObjectsJS().length;
-        break;
+        return t((await conn.runAndReadAll('SELECT * FROM r')).getRowObjectsJS().length);
     }
-    const cpu = process.cpuUsage(cpu0);
-    return { rows, seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+function timer(): (rows: number) => { rows: number; seconds: number; cpuSeconds: number } {
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  return (rows) => {
+    const cpu = process.cpuUsage(cpu0);
+    return { rows, seconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  };
 }
 
 function inChild(path: PathName, dir: string): Measure {
@@ -117,10 +133,10 @@ export async function run(): Promise<void> {
     }
     const ref = results.find((r) => r.path === 'duckdb-only')!;
     console.log(`\ncandidates extraction, scale ${scale} (${ref.rows.toLocaleString('en-US')} rows × 24 columns)`);
-    console.log('path            wall s   CPU s   rows/s (wall)   CPU vs DuckDB alone   peak RSS');
+    console.log('path              wall s    CPU s   rows/s (wall)   CPU vs DuckDB alone   peak RSS');
     for (const r of results) {
       console.log(
-        `${r.path.padEnd(15)} ${r.seconds.toFixed(3).padStart(6)}  ${r.cpuSeconds.toFixed(3).padStart(6)}   ${Math.round(r.rows / r.seconds).toLocaleString('en-US').padStart(13)}   ${(r.cpuSeconds / ref.cpuSeconds).toFixed(2).padStart(8)}×             ${r.peakRssMb.toFixed(0).padStart(5)} MB`,
+        `${r.path.padEnd(16)} ${r.seconds.toFixed(3).padStart(7)}  ${r.cpuSeconds.toFixed(3).padStart(7)}   ${Math.round(r.rows / r.seconds).toLocaleString('en-US').padStart(13)}   ${(r.cpuSeconds / ref.cpuSeconds).toFixed(2).padStart(8)}×             ${r.peakRssMb.toFixed(0).padStart(5)} MB`,
       );
     }
     console.log(`(load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores)`);

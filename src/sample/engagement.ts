@@ -154,22 +154,25 @@ export function generateEngagement(m: SampleModel, seed: string, out: Engagement
       const lambda = k.lambda[i] * dayFactor * ramp;
       const imp = rng.poisson(lambda);
       if (imp > 0) {
-        const str = Math.floor(imp * k.stream[i] + rng.float());
+        // one draw dithers the four roundings (1/256 steps are plenty for rounding)
+        const r = rng.u32();
+        const str = Math.floor(imp * k.stream[i] + (r & 255) / 256);
         out.push(day - first, t, k.market[i], k.surface[i], 0, imp,
           str,
-          Math.floor(imp * k.skip[i] + rng.float()),
-          Math.floor(str * k.save[i] + rng.float()),
-          Math.floor(str * k.completion[i] + rng.float()));
+          Math.floor(imp * k.skip[i] + ((r >>> 8) & 255) / 256),
+          Math.floor(str * k.save[i] + ((r >>> 16) & 255) / 256),
+          Math.floor(str * k.completion[i] + (r >>> 24) / 256));
       }
       if (day >= k.promoFrom[i] && day <= k.promoTo[i]) {
         const pimp = rng.poisson(lambda * k.promoFactor[i]);
         if (pimp > 0) {
-          const pstr = Math.floor(pimp * k.stream[i] * 0.9 + rng.float());
+          const r = rng.u32();
+          const pstr = Math.floor(pimp * k.stream[i] * 0.9 + (r & 255) / 256);
           out.push(day - first, t, k.market[i], k.surface[i], 1, pimp,
             pstr,
-            Math.floor(pimp * k.promoSkip[i] + rng.float()),
-            Math.floor(pstr * k.save[i] * 0.9 + rng.float()),
-            Math.floor(pstr * k.completion[i] + rng.float()));
+            Math.floor(pimp * k.promoSkip[i] + ((r >>> 8) & 255) / 256),
+            Math.floor(pstr * k.save[i] * 0.9 + ((r >>> 16) & 255) / 256),
+            Math.floor(pstr * k.completion[i] + (r >>> 24) / 256));
         }
       }
     }
