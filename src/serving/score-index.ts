@@ -228,8 +228,25 @@ export class ScoreIndex {
     }
   }
 
+  /** The row after `row` for the same key (worse), or -1. */
   nextRow(row: number): number {
     return this.next[row];
+  }
+
+  // Accessors for an allocation-free hot path: `find`, then read the columns a ranker needs.
+  boostOf(row: number): number {
+    const c = this.chunkOf(row);
+    return c.boost[row - c.start];
+  }
+
+  scoreOf(row: number): number {
+    const c = this.chunkOf(row);
+    return c.score[row - c.start];
+  }
+
+  reasonOf(row: number): number {
+    const c = this.chunkOf(row);
+    return c.reason[row - c.start];
   }
 
   row(row: number): ScoreRow {

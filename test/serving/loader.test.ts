@@ -235,3 +235,22 @@ describe('ScoreCache', () => {
     expect(cache.metrics.render()).toMatch(/promoscore_snapshot_load_failures_total\{reason="store"\} 1/);
   });
 });
+
+describe('ScoreIndex hot path', () => {
+  it('find + accessors walk the same rows as lookup, best first', async () => {
+    const store = new MemoryStore();
+    const rows = makeRows(800, 17);
+    await publishTestSnapshot(store, { version: 'v1', rows, buckets: 4, filesPerBucket: 3 });
+    const { index } = await loadSnapshot(store, 'promo', 'v1');
+    let multi = 0;
+    for (const [k, list] of expectedByKey(rows)) {
+      const [t, m, s] = k.split('\u0000');
+      const seen: number[][] = [];
+      for (let r = index.find(t, m, s); r !== -1; r = index.nextRow(r)) seen.push([index.boostOf(r), index.scoreOf(r), index.reasonOf(r)]);
+      expect(seen).toEqual(list.map((x) => [x.boost, x.score, x.reason]));
+      if (list.length > 1) multi++;
+    }
+    expect(multi).toBeGreaterThan(0);
+    expect(index.find('absent', 'SE', 'radio')).toBe(-1);
+  });
+});
