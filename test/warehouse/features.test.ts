@@ -213,6 +213,14 @@ for (const format of ['parquet', 'duckdb'] as const) {
       expect((await wh.describeInputs()).find((t) => t.table === 'campaigns')!.rows).toBe(FIXTURE.campaigns!.length);
     });
 
+    it('queries awaited in parallel answer as if run one by one', async () => {
+      const [a, b, c, d] = await Promise.all([run('candidates'), run('surfaces'), run('candidates', featureParams(AS_OF, { windowDays: 7 })), wh.describeInputs()]);
+      expect(rowsOf(a)).toEqual(referenceCandidates(FIXTURE, AS_OF, 28));
+      expect(rowsOf(c)).toEqual(referenceCandidates(FIXTURE, AS_OF, 7));
+      expect(b.numRows).toBe(FIXTURE.surface_capacity!.length);
+      expect(d.map((t) => t.rows)).toEqual([10, 13, 2, 2, 2, 13, 4]);
+    });
+
     it('surfaces: one row per capacity row with the organic skip baseline of the window', async () => {
       const table = await run('surfaces');
       expect(table.schema.fields.map((f) => f.name)).toEqual([...SURFACE_STRING_COLUMNS, ...SURFACE_NUMERIC_COLUMNS]);

@@ -33,6 +33,8 @@ const ACCEPTED: Record<ContractType, (t: string) => boolean> = {
 export class DuckDBWarehouse implements Warehouse {
   private validated: Promise<void> | null = null;
   private closed = false;
+  /** one statement at a time on the connection, whatever callers await in parallel */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly uri: string,
@@ -79,8 +81,14 @@ export class DuckDBWarehouse implements Warehouse {
 
   /** Every contract table present, with every contract column of an acceptable type. */
   validateInputs(): Promise<void> {
-    this.validated ??= this.checkTables();
+    this.validated ??= this.serial(() => this.checkTables());
     return this.validated;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   private async checkTables(): Promise<void> {
@@ -120,7 +128,7 @@ export class DuckDBWarehouse implements Warehouse {
     const { sql, values } = this.prepare(req);
     let table;
     try {
-      table = await queryToArrow(this.conn, sql, values);
+      table = await this.serial(() => queryToArrow(this.conn, sql, values));
     } catch (err) {
       if (err instanceof PromoscoreError) throw err;
       throw this.classify(req.name, err);
@@ -128,7 +136,7 @@ export class DuckDBWarehouse implements Warehouse {
     return {
       table,
       jobId: `duckdb-${req.name}-${sha256Hex(canonicalJson({ sql: req.sql, params: req.params })).slice(0, 16)}`,
-      bytesProcessed: await this.estimateBytes(referencedTables(req.sql)),
+      bytesProcessed: await this.serial(() => this.estimateBytes(referencedTables(req.sql))),
     };
   }
 
@@ -138,11 +146,11 @@ export class DuckDBWarehouse implements Warehouse {
     const { sql, values } = this.prepare(req);
     try {
       // binds and plans without running: catches a bad column or parameter like BigQuery's dry run
-      await this.conn.run(`EXPLAIN ${sql}`, values.values, values.types);
+      await this.serial(() => this.conn.run(`EXPLAIN ${sql}`, values.values, values.types));
     } catch (err) {
       throw this.classify(req.name, err);
     }
-    return { name: req.name, bytesProcessed: await this.estimateBytes(referencedTables(req.sql)) };
+    return { name: req.name, bytesProcessed: await this.serial(() => this.estimateBytes(referencedTables(req.sql))) };
   }
 
   /** Parquet: the files' sizes; DuckDB file: estimated rows × 8 bytes × columns. */
@@ -168,9 +176,9 @@ export class DuckDBWarehouse implements Warehouse {
       const cols = contractTable(t).columns.map((c) => duckdbIdent(c.name));
       // Order-independent content hash: the same rows give the same fingerprint whatever the file layout.
       const r = (
-        await this.conn.runAndReadAll(
+        await this.serial(() => this.conn.runAndReadAll(
           `SELECT count(*), COALESCE(sum(h % 1000000007), 0), COALESCE(bit_xor(h), 0) FROM (SELECT hash(${cols.join(', ')}) AS h FROM ${duckdbIdent(t)})`,
-        )
+        ))
       ).getRows()[0];
       const rows = Number(r[0]);
       out.push({ table: t, rows, fingerprint: sha256Hex(canonicalJson({ table: t, columns: cols, rows, sum: String(r[1]), xor: String(r[2]) })) });
@@ -193,6 +201,7 @@ export class DuckDBWarehouse implements Warehouse {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.queue;
     this.conn.closeSync();
     this.instance.closeSync();
   }
