@@ -36,7 +36,7 @@ export async function run(scales = [1, 10]): Promise<void> {
   mkdirSync(ROOT, { recursive: true });
   const results: { scale: number; wall: number; s: Summary }[] = [];
   for (const scale of scales) {
-    const sample = join(ROOT, `sample-${scale}`);
+    const sample = join(ROOT, `sample-${scale}-seed1-${AS_OF}`);
     if (!existsSync(join(sample, 'campaigns.parquet'))) {
       const g = cli(['sample-data', '--out', sample, '--scale', String(scale), '--seed', '1', '--as-of', AS_OF]);
       console.log(`sample scale ${scale}: generated in ${g.seconds.toFixed(2)} s (timed apart)`);
