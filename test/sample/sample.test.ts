@@ -115,6 +115,10 @@ describe('generateSample', () => {
     try {
       const { table } = await wh.query({ name: 'candidates', sql: loadQuery('candidates'), params: featureParams(AS_OF), labels: {} });
       expect(table.numRows).toBe(summary.rows.campaign_targets);
+      // ordered by market, surface, track_id, campaign_id (byte order) across every result chunk
+      const keys = ['market', 'surface', 'track_id', 'campaign_id'].map((c) => table.getChild(c)!);
+      const key = (i: number) => Buffer.from(keys.map((k) => k.get(i) as string).join('\u0000'));
+      for (let i = 1; i < table.numRows; i++) expect(Buffer.compare(key(i - 1), key(i)), `row ${i}`).toBeLessThan(0);
       expect(table.numRows / 0.05).toBeGreaterThan(60_000);
       expect(table.numRows / 0.05).toBeLessThan(150_000);
       const col = (n: string) => table.getChild(n)!.toArray() as Float64Array;
