@@ -190,7 +190,7 @@ Examples:
               ['rows', `${int(m.stats.rows)} (${int(m.stats.promoted_rows)} promoted)`],
               ['shards', `${m.shards.length} files in ${m.buckets} buckets, ${size(bytes)}`],
               ['certificate', `gap ${num(m.allocation?.certificate?.gap)}, max violation ${num(m.allocation?.certificate?.max_violation)}`],
-              ['score', Object.entries(m.stats.score_quantiles).map(([q, x]) => `${q}=${num(x)}`).join(' ')],
+              ['score', Object.entries(m.stats.score_quantiles).sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1))).map(([q, x]) => `${q}=${num(x)}`).join(' ')],
             ],
           ),
         );

@@ -70,6 +70,7 @@ describe('promoscore snapshots', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`version\\s+${V(25)}  \\(LATEST\\)`));
     expect(r.stdout).toMatch(/MARKET\s+SURFACE\s+ROWS\s+PROMOTED/);
+    expect(r.stdout).toMatch(/score\s+p0=\S+ p1=\S+ p5=\S+ p25=\S+ p50=\S+ p75=\S+ p95=\S+ p99=\S+ p100=\S+/);
     const m = JSON.parse((await cli('show', V(24), ...S, '--json')).stdout) as Manifest;
     expect(m.version).toBe(V(24));
     expect(m.stats.rows).toBe(240);
