@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/observability/log.ts';
+import { runJob } from '../../src/run/run-job.ts';
+import { startCli, type CliResult } from './helpers/cli.ts';
+import { AS_OF, baseSample, faultSpec, removeDir, tempDir } from './helpers/dataset.ts';
+import { seeded } from './helpers/seeded.ts';
+import { storeState, storeUri } from './helpers/store-state.ts';
+
+/**
+ * Real `kill -9` of the CLI at seeded moments of a run, in four lanes (stores) at once, five kills
+ * per lane: after every kill, LATEST still names a complete version whose checksums verify (the
+ * previous one or the new one, nothing else), and a final rerun converges on the new version and
+ * makes sure it was announced.
+ */
+const LANES = 4;
+const KILLS_PER_LANE = 5;
+const PREVIOUS = '2026-11-19';
+// log lines that mark the phases of a run; a kill lands a seeded moment after one of them
+const TRIGGERS = ['planned', 'extracted', 'input gates passed', 'shards written', 'LATEST moved', 'run finished'];
+
+let root: string;
+let base: string;
+let spec: string;
+beforeAll(async () => {
+  root = tempDir('kill');
+  base = await baseSample(root);
+  spec = faultSpec(root);
+});
+afterAll(() => removeDir(root));
+
+interface KillRecord {
+  trigger: string;
+  delayMs: number;
+  result: CliResult;
+}
+
+/** Starts a run and SIGKILLs it `delayMs` after the first log line containing `trigger` (or at exit). */
+async function runAndKill(args: string[], cwd: string, trigger: string, delayMs: number): Promise<KillRecord> {
+  const run = startCli(args, { cwd, env: { PROMOSCORE_LOG_LEVEL: 'DEBUG' } });
+  let armed = false;
+  run.child.stderr!.on('data', (chunk: Buffer) => {
+    if (armed) return;
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.includes(`"message":"${trigger}`)) {
+        armed = true;
+        setTimeout(() => run.child.kill('SIGKILL'), delayMs);
+        break;
+      }
+    }
+  });
+  const result = await run.done;
+  return { trigger, delayMs, result };
+}
+
+async function lane(index: number): Promise<{ kills: KillRecord[]; checks: Awaited<ReturnType<typeof storeState>>[]; previous: string; final: Awaited<ReturnType<typeof runJob>>; end: Awaited<ReturnType<typeof storeState>> }> {
+  const rand = seeded(9000 + index);
+  const dir = join(root, `lane-${index}`);
+  const storeDir = join(dir, 'store');
+  const outbox = join(dir, 'outbox.ndjson');
+  const common = { warehouse: `parquet:${base}`, store: storeUri(storeDir), notify: pathToFileURL(outbox).href, spec, reportDir: null };
+  // a previous good version for LATEST to stay on
+  const prev = await runJob({ ...common, asOf: PREVIOUS }, silentLogger);
+  const args = ['run', '--as-of', AS_OF, '--warehouse', `parquet:${base}`, '--store', storeUri(storeDir), '--notify', pathToFileURL(outbox).href, '--no-report', '--spec', spec];
+  const kills: KillRecord[] = [];
+  const checks = [];
+  for (let k = 0; k < KILLS_PER_LANE; k++) {
+    const trigger = TRIGGERS[Math.floor(rand() * TRIGGERS.length)];
+    const delay = Math.floor(rand() * 120);
+    kills.push(await runAndKill(args, dir, trigger, delay));
+    checks.push(await storeState(storeDir, outbox));
+  }
+  const final = await runJob({ ...common, asOf: AS_OF }, silentLogger);
+  const end = await storeState(storeDir, outbox);
+  return { kills, checks, previous: prev.version, final, end };
+}
+
+describe('kill -9 at seeded moments, then rerun', () => {
+  it(`${LANES * KILLS_PER_LANE} kills: LATEST always sound, the rerun converges and announces`, async () => {
+    const lanes = await Promise.all(Array.from({ length: LANES }, (_, i) => lane(i)));
+    let killed = 0;
+    for (const l of lanes) {
+      for (const [k, kill] of l.kills.entries()) {
+        if (kill.result.signal === 'SIGKILL') killed++;
+        else expect(kill.result.code, kill.result.stderr.slice(-2000)).toBe(0); // the run finished before the kill landed
+        const s = l.checks[k];
+        expect(s.latestSound, s.latestError).toBe(true);
+        expect([l.previous, l.final.version]).toContain(s.latest);
+      }
+      expect(['published', 'already-published']).toContain(l.final.status);
+      expect(l.end.latest).toBe(l.final.version);
+      expect(l.end.latestSound, l.end.latestError).toBe(true);
+      expect(l.end.announced).toContain(l.previous);
+      expect(l.end.announced).toContain(l.final.version);
+      expect(l.end.versions.find((v) => v.version === l.final.version)?.complete).toBe(true);
+    }
+    // the seeds put most kills mid-run; a handful may land after a fast run already exited
+    expect(killed).toBeGreaterThanOrEqual(LANES * KILLS_PER_LANE - 4);
+  }, 600_000);
+});
