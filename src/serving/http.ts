@@ -72,6 +72,17 @@ export function createScoreHandler(opts: ScoreServerOptions): (req: IncomingMess
   const metrics = cache.metrics;
   const maxBatch = opts.maxBatch ?? 1000;
   const maxBody = opts.maxBodyBytes ?? 1 << 20;
+  const getLookups = metrics.lookups.cell({ endpoint: 'get' });
+  const getMisses = metrics.misses.cell({ endpoint: 'get' });
+  const batchLookups = metrics.lookups.cell({ endpoint: 'batch' });
+  const batchMisses = metrics.misses.cell({ endpoint: 'batch' });
+  const requestCells = new Map<string, { n: number }>();
+  const countRequest = (route: string, code: number) => {
+    const key = `${route} ${code}`;
+    let cell = requestCells.get(key);
+    if (!cell) requestCells.set(key, (cell = metrics.requests.cell({ route, code: String(code) })));
+    cell.n++;
+  };
 
   const getScore = (res: ServerResponse, rawTrack: string, query: string): number => {
     const key = parseLookupQuery(rawTrack, query);
@@ -85,10 +96,10 @@ export function createScoreHandler(opts: ScoreServerOptions): (req: IncomingMess
       sendError(res, 421, wrong, snap.version);
       return 421;
     }
-    metrics.lookups.inc({ endpoint: 'get' });
+    getLookups.n++;
     const rows = snap.index.lookup(key.track_id, key.market, key.surface);
     if (!rows) {
-      metrics.misses.inc({ endpoint: 'get' });
+      getMisses.n++;
       send(res, 404, JSON.stringify({ error: 'not_found', ...key, version: snap.version }), JSON_TYPE, snap.version);
       return 404;
     }
@@ -108,9 +119,9 @@ export function createScoreHandler(opts: ScoreServerOptions): (req: IncomingMess
     const results = keys.map((key: LookupKey) => {
       const wrong = misdirected(snap, key.track_id);
       if (wrong) return { ...key, found: false, misdirected: wrong };
-      metrics.lookups.inc({ endpoint: 'batch' });
+      batchLookups.n++;
       const rows = snap.index.lookup(key.track_id, key.market, key.surface);
-      if (!rows) metrics.misses.inc({ endpoint: 'batch' });
+      if (!rows) batchMisses.n++;
       return rows ? { ...key, found: true, rows } : { ...key, found: false };
     });
     send(res, 200, JSON.stringify({ version: snap.version, results }), JSON_TYPE, snap.version);
@@ -178,17 +189,30 @@ export function createScoreHandler(opts: ScoreServerOptions): (req: IncomingMess
     }
   };
 
+  const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+    const status = err instanceof BadRequest ? err.status : 500;
+    const message = err instanceof BadRequest ? err.message : 'internal error';
+    if (!(err instanceof BadRequest)) cache.logger.error('request failed', { url: req.url, error: (err as Error)?.message });
+    if (!res.headersSent) sendError(res, status, message, cache.current?.version);
+    else res.destroy();
+    countRequest('error', status);
+  };
+
   return (req, res) => {
+    // the lookup is synchronous: answer it without a promise per request
+    const url = req.url ?? '/';
+    if (url.startsWith(SCORES_PREFIX) && (req.method === 'GET' || req.method === 'HEAD') && !url.startsWith('/v1/scores:')) {
+      const q = url.indexOf('?');
+      try {
+        countRequest('scores', getScore(res, url.slice(SCORES_PREFIX.length, q < 0 ? url.length : q), q < 0 ? '' : url.slice(q + 1)));
+      } catch (err) {
+        fail(req, res, err);
+      }
+      return;
+    }
     route(req, res).then(
-      ([name, code]) => metrics.requests.inc({ route: name, code: String(code) }),
-      (err: unknown) => {
-        const status = err instanceof BadRequest ? err.status : 500;
-        const message = err instanceof BadRequest ? err.message : 'internal error';
-        if (!(err instanceof BadRequest)) cache.logger.error('request failed', { url: req.url, error: (err as Error)?.message });
-        if (!res.headersSent) sendError(res, status, message, cache.current?.version);
-        else res.destroy();
-        metrics.requests.inc({ route: 'error', code: String(status) });
-      },
+      ([name, code]) => countRequest(name, code),
+      (err: unknown) => fail(req, res, err),
     );
   };
 }

@@ -13,13 +13,21 @@ function labels(obj: Record<string, string>): string {
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+export interface CounterCell {
+  n: number;
+}
+
 class LabeledCounter {
   private readonly values = new Map<string, { labels: Record<string, string>; n: number }>();
   inc(l: Record<string, string>, by = 1): void {
+    this.cell(l).n += by;
+  }
+  /** The cell of one label set, for hot paths that count without building a key per call. */
+  cell(l: Record<string, string>): CounterCell {
     const key = JSON.stringify(l);
-    const cur = this.values.get(key);
-    if (cur) cur.n += by;
-    else this.values.set(key, { labels: l, n: by });
+    let cur = this.values.get(key);
+    if (!cur) this.values.set(key, (cur = { labels: l, n: 0 }));
+    return cur;
   }
   get(l: Record<string, string>): number {
     return this.values.get(JSON.stringify(l))?.n ?? 0;

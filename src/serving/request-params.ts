@@ -33,22 +33,40 @@ export function checkKey(key: { track_id?: unknown; market?: unknown; surface?: 
   return { track_id, market, surface };
 }
 
+/** A query-string component: '+' is a space, then percent-decoding (only when needed). */
+function decodeParam(s: string): string {
+  if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw new BadRequest(`query component ${JSON.stringify(s.slice(0, 64))} is not valid percent-encoding`);
+  }
+}
+
 /** The query of GET /v1/scores/{track_id}: exactly market and surface, once each. */
 export function parseLookupQuery(rawTrack: string, query: string): LookupKey {
-  let track: string;
-  try {
-    track = decodeURIComponent(rawTrack);
-  } catch {
-    throw new BadRequest('track_id is not valid percent-encoding');
+  let track = rawTrack;
+  if (rawTrack.indexOf('%') >= 0) {
+    try {
+      track = decodeURIComponent(rawTrack);
+    } catch {
+      throw new BadRequest('track_id is not valid percent-encoding');
+    }
   }
-  const params = new URLSearchParams(query);
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (name !== 'market' && name !== 'surface') throw new BadRequest(`unknown parameter "${name}" (expected market and surface)`);
-    if (seen.has(name)) throw new BadRequest(`parameter "${name}" given more than once`);
-    seen.add(name);
+  let market: string | undefined;
+  let surface: string | undefined;
+  if (query !== '') {
+    for (const pair of query.split('&')) {
+      const eq = pair.indexOf('=');
+      const name = decodeParam(eq < 0 ? pair : pair.slice(0, eq));
+      const value = eq < 0 ? '' : decodeParam(pair.slice(eq + 1));
+      if (name === 'market' && market === undefined) market = value;
+      else if (name === 'surface' && surface === undefined) surface = value;
+      else if (name === 'market' || name === 'surface') throw new BadRequest(`parameter "${name}" given more than once`);
+      else throw new BadRequest(`unknown parameter "${name}" (expected market and surface)`);
+    }
   }
-  return checkKey({ track_id: track, market: params.get('market') ?? undefined, surface: params.get('surface') ?? undefined });
+  return checkKey({ track_id: track, market, surface });
 }
 
 /** The body of POST /v1/scores:batchGet: {"keys": [{track_id, market, surface}, ...]}, 1..maxBatch keys. */
