@@ -158,7 +158,8 @@ export class ScoreCache {
           return this.count({ status: 'older', version, detail: `as_of ${attrs.as_of} < served ${this.snap.manifest.as_of}` }, 'notification');
         }
       }
-      if (this.opts.jitterMs) await sleep(jitterDelay(this.rng, this.opts.jitterMs));
+      // jitter spreads a fleet's reloads; a replica with nothing to serve yet loads at once
+      if (this.opts.jitterMs && this.snap) await sleep(jitterDelay(this.rng, this.opts.jitterMs));
       return this.load(version, rollback ? 'rollback' : 'forward', 'notification');
     });
   }

@@ -172,6 +172,8 @@ describe('ScoreCache', () => {
     expect(out.status).toBe('failed');
     expect(out.detail).toMatch(/manifest promo\/versions\/v9\/manifest.json does not exist/);
     expect(cache.current?.version).toBe('v1');
+    expect(cache.metrics.render()).toMatch(/promoscore_snapshot_load_failures_total\{reason="corrupt"\} 1\n/);
+    expect(cache.lastError).toMatchObject({ version: 'v9' });
     store.overwrite(paths.latest('promo'), Buffer.from('{nope'));
     expect((await cache.loadLatest()).detail).toMatch(/not JSON/);
     expect(cache.current?.version).toBe('v1');
