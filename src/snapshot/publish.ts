@@ -47,6 +47,11 @@ export interface PublishOptions {
    * verified like any others before LATEST moves.
    */
   shards?: ShardEntry[];
+  /**
+   * A backfill of an as-of older than LATEST's: write, verify and announce the version but leave
+   * LATEST where it is (it never moves back). Without it such a run loses the race (exit 6).
+   */
+  behindLatest?: boolean;
 }
 
 export interface PublishResult {
@@ -57,6 +62,8 @@ export interface PublishResult {
   manifestUri: string;
   /** shards this call found already written, identical (a rerun after a crash) */
   reusedShards: number;
+  /** false when the version was published behind a newer LATEST (backfill), or was already current */
+  latestMoved?: boolean;
   /** whether this call sent the `published` notification (false: it had been sent before) */
   notified: boolean;
   messageId?: string;
@@ -96,7 +103,7 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
     if (outranks(before, o.asOf, replace)) {
       // a version announced before, since superseded: its rerun is a no-op, not a lost race
       if (await hasMarker(store, markers.notified(dataset, version))) return await alreadyPublished(o, log, manifestUri);
-      throw raceLost(dataset, version, o.asOf, before);
+      if (!behind(o, before)) throw raceLost(dataset, version, o.asOf, before);
     }
 
     // ---- shards
@@ -130,7 +137,16 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
     // ---- LATEST
     const seen = await seeLatest(store, dataset, log);
     if (seen.pointer?.version === version) return await alreadyPublished(o, log, manifestUri);
-    if (outranks(seen, o.asOf, replace)) throw raceLost(dataset, version, o.asOf, seen);
+    if (outranks(seen, o.asOf, replace)) {
+      if (!behind(o, seen)) throw raceLost(dataset, version, o.asOf, seen);
+      // backfill behind a newer LATEST: the version is complete and verified; announce it, LATEST stays
+      log.info('published behind LATEST', { latest: seen.pointer?.version ?? null });
+      const sent = await ensureNotified(o, manifest, manifestUri, fault);
+      return {
+        status: 'published', dataset, version, manifest, manifestUri, reusedShards: reused, latestMoved: false,
+        notified: sent !== null, ...(sent ? { messageId: sent } : {}),
+      };
+    }
     await fault('before-swap');
     const pointer: LatestPointer = { version, manifest: paths.manifestRel(version) };
     const pointerBytes = new TextEncoder().encode(JSON.stringify(pointer) + '\n');
@@ -152,7 +168,7 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
 
     const sent = await ensureNotified(o, manifest, manifestUri, fault);
     return {
-      status: 'published', dataset, version, manifest, manifestUri, reusedShards: reused, notified: sent !== null,
+      status: 'published', dataset, version, manifest, manifestUri, reusedShards: reused, latestMoved: true, notified: sent !== null,
       ...(sent ? { messageId: sent } : {}),
     };
   } catch (err) {
@@ -172,6 +188,11 @@ function outranks(latest: LatestSeen, asOf: string, replace: boolean): boolean {
   if (!latest.asOf) return false;
   const c = compareAsOf(latest.asOf, asOf);
   return c > 0 || (c === 0 && !replace);
+}
+
+/** May this run publish behind LATEST? Only a backfill, and only for a strictly older as-of. */
+function behind(o: PublishOptions, latest: LatestSeen): boolean {
+  return !!o.behindLatest && !!latest.asOf && compareAsOf(latest.asOf, o.asOf) > 0;
 }
 
 function raceLost(dataset: string, version: string, asOf: string, latest: LatestSeen): RaceLostError {
@@ -325,7 +346,7 @@ export async function finishPublished(o: FinishOptions): Promise<PublishResult> 
   log.notice('already published', { version: o.version });
   const sent = await ensureNotified(o, manifest, manifestUri, o.faults ?? (() => {}));
   return {
-    status: 'already-published', dataset: o.dataset, version: o.version, manifest, manifestUri, reusedShards: 0,
+    status: 'already-published', dataset: o.dataset, version: o.version, manifest, manifestUri, reusedShards: 0, latestMoved: false,
     notified: sent !== null, ...(sent ? { messageId: sent } : {}),
   };
 }

@@ -3,12 +3,12 @@ import { ExitCode, InfraError, OutputGateError, RaceLostError } from '../../src/
 import type { NotificationAttributes, Notifier } from '../../src/notify/port.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { markers } from '../../src/snapshot/markers.ts';
-import { finishPublished, isForcedVersion } from '../../src/snapshot/publish.ts';
+import { finishPublished, isForcedVersion, publishSnapshot } from '../../src/snapshot/publish.ts';
 import { readLatest } from '../../src/snapshot/read.ts';
 import { rollback } from '../../src/snapshot/rollback.ts';
 import { readVersionTable, verifyVersion } from '../../src/snapshot/snapshot-reader.ts';
 import { versionId } from '../../src/snapshot/version.ts';
-import { makeTable, rng, workspace, type Workspace } from './fixtures.ts';
+import { makeTable, manifestFields, rng, workspace, type Workspace } from './fixtures.ts';
 import { announced, Crash, crashAt, D, DATASET, latestIsSound, pub, V } from './helpers.ts';
 
 async function withWs(fn: (ws: Workspace) => Promise<void>): Promise<void> {
@@ -148,6 +148,27 @@ describe('publishSnapshot', () => {
       expect(older.message).toMatch(/newer than 2026-11-23/);
       expect((await pub(ws, { version: V(24), asOf: D(24), seed: 1 })).status).toBe('already-published');
       expect(await latestIsSound(ws)).toBe(V(25));
+    });
+  });
+
+  it('a backfill publishes behind a newer LATEST without moving it', async () => {
+    await withWs(async (ws) => {
+      await pub(ws, { version: V(25), asOf: D(25), seed: 2 });
+      const r = await publishSnapshot({
+        store: ws.store, notifier: ws.notifier, dataset: DATASET, version: V(22), asOf: D(22), table: makeTable(100, 22), buckets: 4,
+        manifest: manifestFields(), behindLatest: true,
+      });
+      expect(r).toMatchObject({ status: 'published', latestMoved: false, notified: true });
+      expect(await latestIsSound(ws)).toBe(V(25));
+      expect((await verifyVersion(ws.store, DATASET, V(22))).ok).toBe(true);
+      expect(await announced(ws)).toEqual([V(25), V(22)]);
+      // the same as-of as LATEST is still a lost race, backfill or not
+      await expect(
+        publishSnapshot({
+          store: ws.store, notifier: ws.notifier, dataset: DATASET, version: V(25, 'b'), asOf: D(25), table: makeTable(100, 3), buckets: 4,
+          manifest: manifestFields(), behindLatest: true,
+        }),
+      ).rejects.toBeInstanceOf(RaceLostError);
     });
   });
 
