@@ -4,7 +4,6 @@ import type { Logger } from '../observability/log.ts';
 import { addDays, parseAsOf, type AsOf } from '../run/as-of.ts';
 import { runJob, type RunOptions, type RunResult } from '../run/run-job.ts';
 import { markers } from '../snapshot/markers.ts';
-import { readLatest } from '../snapshot/read.ts';
 import { openStore } from '../store/open.ts';
 import { action } from './exit.ts';
 import { addRunOptions, loggerFor, toRunOptions, type CommonRunFlags } from './run.ts';
@@ -12,8 +11,8 @@ import { addRunOptions, loggerFor, toRunOptions, type CommonRunFlags } from './r
 /**
  * `promoscore backfill --from D --to D`: one as-of after another, oldest first. What is done lives in
  * the store, not in a local state file: an as-of whose version has its `_notified` marker (published
- * and announced) or is LATEST is skipped, so rerunning the same backfill after a crash resumes where
- * it stopped. The first failure stops the backfill with that run's exit code.
+ * and announced) is skipped, so rerunning the same backfill after a crash resumes where it stopped.
+ * The first failure stops the backfill with that run's exit code.
  */
 export const MAX_STEPS = 3660;
 
@@ -56,13 +55,15 @@ export interface BackfillResult {
 
 export type JobRunner = (opts: RunOptions, log: Logger) => Promise<RunResult>;
 
-/** Whether a version of this dataset is done: announced (marker) or currently LATEST. */
+/**
+ * Whether a version of this dataset is done: published and announced (its `_notified` marker). A
+ * version that is LATEST but was never announced (a crash between the swap and the notification)
+ * is not done: its rerun must send the notification.
+ */
 async function isDone(storeUri: string, dataset: string, version: string): Promise<boolean> {
   const store = await openStore(storeUri);
   try {
-    if (await store.stat(markers.notified(dataset, version))) return true;
-    const latest = await readLatest(store, dataset).catch(() => null);
-    return latest?.pointer.version === version;
+    return (await store.stat(markers.notified(dataset, version))) !== null;
   } finally {
     await store.close?.();
   }
@@ -133,8 +134,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-An as-of counts as done when its version (dataset, as-of, spec, inputs) was published and announced,
-or is LATEST; rerunning the same command after a crash or a failure resumes at the first as-of not done.
+An as-of counts as done when its version (dataset, as-of, spec, inputs) was published and announced;
+rerunning the same command after a crash or a failure resumes at the first as-of not done.
 The first failing as-of stops the backfill and its exit code becomes the backfill's (3 input, 4 gate,
 5 infrastructure, 6 lost race). LATEST never moves backwards: a backfill fills a dataset forward (a
 new dataset, or days a stopped scheduler missed); as-ofs older than LATEST's exit 6 unless announced.
