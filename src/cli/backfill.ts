@@ -98,7 +98,9 @@ export async function backfill(
         onStep(s);
         continue;
       }
-      const r = await runner({ ...base, asOf: asOf.text, dryRun: false }, log);
+      // an as-of older than LATEST's is published and announced without moving LATEST back
+      const opts: RunOptions & { behindLatest?: boolean } = { ...base, asOf: asOf.text, dryRun: false, behindLatest: true };
+      const r = await runner(opts, log);
       const s: BackfillStep = { asOf: asOf.text, version: r.version, status: r.status, rows: r.rows };
       done.push(s);
       onStep(s);
@@ -137,8 +139,8 @@ export function register(program: Command): void {
 An as-of counts as done when its version (dataset, as-of, spec, inputs) was published and announced;
 rerunning the same command after a crash or a failure resumes at the first as-of not done.
 The first failing as-of stops the backfill and its exit code becomes the backfill's (3 input, 4 gate,
-5 infrastructure, 6 lost race). LATEST never moves backwards: a backfill fills a dataset forward (a
-new dataset, or days a stopped scheduler missed); as-ofs older than LATEST's exit 6 unless announced.
+5 infrastructure, 6 lost race). LATEST never moves backwards: an as-of older than LATEST's is
+published and announced behind it (the publisher's behindLatest), and LATEST stays where it is.
 
 Examples:
   $ promoscore backfill --from 2026-11-01 --to 2026-11-25
