@@ -73,8 +73,8 @@ export class ScoreIndex {
       const n = rowsPerBucket[b] ?? 0;
       capacity += n;
       if (n === 0) continue;
-      // load factor <= 0.5 keeps linear-probe runs short
-      const size = nextPow2(Math.max(8, n * 2));
+      // load factor <= 2/3: probe runs stay short, and a bucket's table stays small enough for cache
+      const size = nextPow2(Math.max(8, Math.ceil(n * 1.5)));
       this.masks[b] = size - 1;
       this.tables[b] = new Int32Array(size * 2).fill(EMPTY);
     }
