@@ -87,4 +87,18 @@ describe('promoscore run --warehouse bigquery://… against the doubles', () => 
     }
     expect(d.rest.jobs.size).toBe(jobsBefore);
   });
+
+  it('exits 3 and publishes nothing when an input table is missing from the dataset', async () => {
+    for (const t of CONTRACT_TABLE_NAMES.filter((x) => x !== 'licensors')) {
+      await d.loadTable('partial', t, `SELECT * FROM read_parquet('${join(sample, `${t}.parquet`)}')`);
+    }
+    const store = join(root, 'partialstore');
+    const r = await runCli(
+      ['run', '--warehouse', `bigquery://${PROJECT}/partial`, '--store', `file://${store}`, '--notify', `file://${join(root, 'p.ndjson')}`, '--as-of', AS_OF, '--no-report'],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`${PROJECT}.partial.licensors`);
+    await expect(readdir(join(store, 'promo_scores'))).rejects.toThrow();
+  });
 });
