@@ -42,6 +42,8 @@ export interface MarketSolution {
   iterations: number;
   /** passes of the closed-form pricing over the rows (the cost that scales with rows) */
   pricings: number;
+  /** rows evaluated over all pricing passes (restricted passes count their subset only) */
+  pricedRows: number;
 }
 
 export function problemSize(p: MarketProblem): { rows: number; surfaces: number; licensors: number } {

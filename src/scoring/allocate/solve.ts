@@ -63,8 +63,10 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   const columns: Column[] = [];
   let pricings = 0;
   let stored = 0;
+  let pricedRows = 0;
   const price = (lambda: Float64Array, mu: Float64Array): Column => {
     pricings++;
+    pricedRows += m;
     const z = stored + m <= STORED_ENTRIES ? new Float64Array(m) : undefined;
     if (z) stored += m;
     const col: Column = { lambda, mu, result: oracle.price(lambda, mu, z), z };
@@ -148,6 +150,7 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
       for (let i = 0; i < m; i++) z[i] += w * zk[i];
     } else {
       pricings++;
+      pricedRows += m;
       oracle.price(columns[k].lambda, columns[k].mu, z, w);
     }
   }
@@ -193,6 +196,7 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     certificate,
     iterations,
     pricings,
+    pricedRows,
   };
 }
 
