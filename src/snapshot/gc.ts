@@ -60,6 +60,12 @@ export async function gc(store: ObjectStore, dataset: string, opts: GcOptions): 
     reasons.set(v, s);
   };
 
+  if (!latestVersion && versions.some((v) => v.notified)) {
+    // versions were published, so a LATEST existed: without it nothing says what must be kept
+    throw new InfraError(
+      `gc refused: ${paths.latest(dataset)} is missing but versions were published; restore it with \`snapshots rollback VERSION\` first`,
+    );
+  }
   if (latestVersion) {
     const latest = byId.get(latestVersion);
     if (!latest?.complete) {

@@ -58,9 +58,9 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     throw new UsageError(`${to} was itself rolled back before; pass --force to make it current again`);
   }
 
+  // A missing LATEST (deleted by hand, say) is restored: the swap then expects no object.
   const latest = await store.read(paths.latest(dataset));
-  if (!latest) throw new UsageError(`${dataset} has no LATEST: nothing to roll back`);
-  const current = parsePointer(latest.data);
+  const current = latest ? parsePointer(latest.data) : null;
   if (current?.version === to) {
     // a previous rollback may have crashed between the swap and the notification
     const notified = await notifyPending(o, target, fault);
@@ -74,7 +74,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
 
   const pointer: LatestPointer = { version: to, manifest: paths.manifestRel(to) };
   try {
-    await store.swap(paths.latest(dataset), new TextEncoder().encode(JSON.stringify(pointer) + '\n'), latest.generation, {
+    await store.swap(paths.latest(dataset), new TextEncoder().encode(JSON.stringify(pointer) + '\n'), latest?.generation ?? null, {
       contentType: 'application/json',
     });
   } catch (err) {

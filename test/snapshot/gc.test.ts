@@ -82,6 +82,17 @@ describe('gc', () => {
     expect(await versionsLeft()).toHaveLength(7);
   });
 
+  it('refuses to run when LATEST is missing after versions were published; rollback restores it', async () => {
+    await ws.store.delete(paths.latest(DATASET));
+    await expect(gc(ws.store, DATASET, { keep: 1 })).rejects.toThrow(/LATEST is missing but versions were published/);
+    expect(await versionsLeft()).toHaveLength(7);
+    const r = await rollback({ store: ws.store, notifier: ws.notifier, dataset: DATASET, to: V(24) });
+    expect(r).toMatchObject({ status: 'rolled-back', from: null, to: V(24) });
+    expect(await latestIsSound(ws)).toBe(V(24));
+    await gc(ws.store, DATASET, { keep: 1 });
+    expect(await versionsLeft()).toEqual([V(23), V(24)]);
+  });
+
   it('parses durations', () => {
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('2h')).toBe(2 * HOUR);
