@@ -391,7 +391,8 @@ Examples:
       `
 Never deletes the version LATEST names, the N published versions before it, nor any version with an
 object younger than --grace (default ${DEFAULT_GRACE_MS / 3600_000}h), so it is safe while runs are writing. Refuses to run
-(exit 5) when LATEST is unreadable. Rollback markers are kept.
+(exit 5) when LATEST is unreadable, or missing although versions were published (restore it with
+rollback first). Rollback markers are kept.
 
 Examples:
   $ promoscore snapshots gc --keep 7 --dry-run
