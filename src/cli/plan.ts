@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action } from './exit.ts';
 import { addRunOptions, loggerFor, toRunOptions, type CommonRunFlags } from './run.ts';
 import { runJob } from '../run/run-job.ts';
-import { estimateQueryCostUsd } from '../run/cost.ts';
+import { estimateCost, formatBytes } from '../warehouse/bigquery/cost.ts';
 
 export function registerPlan(program: Command): void {
   const cmd = program
@@ -26,12 +26,15 @@ on-demand prices; on the embedded warehouse they are the bytes of the input file
       action(async (flags: CommonRunFlags & { json?: boolean }) => {
         const log = loggerFor(flags);
         const r = await runJob({ ...toRunOptions(flags), dryRun: true, reportDir: null }, log);
-        const queries = (r.dryRun ?? []).map((q) => ({ ...q, estimated_cost_usd: estimateQueryCostUsd(q.bytesProcessed) }));
+        const onBigQuery = r.warehouseUri?.startsWith('bigquery://') ?? false;
+        // a cost only means something where bytes are billed
+        const queries = (r.dryRun ?? []).map((q) => ({ ...q, ...(onBigQuery ? { estimated_cost_usd: estimateCost(q.bytesProcessed).usd } : {}) }));
         const plan = {
           dataset: r.dataset,
           as_of: r.asOf,
           version: r.version,
           already_published: r.alreadyPublished === true,
+          warehouse: r.warehouseUri,
           store: r.storeUri,
           manifest_uri: r.manifestUri,
           queries,
@@ -44,8 +47,13 @@ on-demand prices; on the embedded warehouse they are the bytes of the input file
           `dataset    ${plan.dataset}`,
           `as of      ${plan.as_of}`,
           `version    ${plan.version}${plan.already_published ? '  (already published: a run would be a no-op)' : ''}`,
+          `warehouse  ${plan.warehouse}`,
           `store      ${plan.store}`,
-          ...queries.map((q) => `query      ${q.query.padEnd(12)} ${q.bytesProcessed.toLocaleString('en-US')} bytes  ~$${q.estimated_cost_usd.toFixed(4)}`),
+          ...queries.map(
+            (q) =>
+              `query      ${q.query.padEnd(12)} ${formatBytes(q.bytesProcessed).padStart(10)}` +
+              (q.estimated_cost_usd !== undefined ? `  ~$${q.estimated_cost_usd.toFixed(4)} (on-demand estimate)` : '  (local files, not billed)'),
+          ),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }),

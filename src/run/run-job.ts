@@ -61,6 +61,7 @@ export interface RunResult {
   rows: number;
   manifestUri: string;
   storeUri: string;
+  warehouseUri?: string;
   runId: string;
   stages: StageTiming[];
   peakRssBytes: number;
@@ -112,7 +113,15 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
     const storeUri = opts.store ?? job.store;
     const notifyUri = opts.notify ?? job.notify;
     const store = await openStore(storeUri);
-    const warehouse = await openWarehouse(warehouseUri, {});
+    const warehouse = await openWarehouse(warehouseUri, {
+      jobName: job.name,
+      runId,
+      location: job.bigquery.location,
+      maximumBytesBilled: job.bigquery.maximum_bytes_billed,
+      scratchDataset: job.bigquery.scratch_dataset,
+      labels: job.bigquery.labels,
+      log,
+    });
     try {
       const inputs = await clock.time('plan', () => warehouse.describeInputs());
       const inputFingerprint = sha256Hex(canonicalJson(inputs));
@@ -138,7 +147,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
         return finish(clock, {
           status: 'planned', dataset, version, asOf: asOf.text, rows: 0,
           manifestUri: store.uriOf(paths.manifest(dataset, version)), storeUri: store.uri, runId,
-          byMarketSurface: [], promotedRows: 0, alreadyPublished: latest?.pointer.version === version,
+          byMarketSurface: [], promotedRows: 0, alreadyPublished: latest?.pointer.version === version, warehouseUri: warehouse.uri,
           dryRun: dry.map((d) => ({ query: d.name, bytesProcessed: d.bytesProcessed })),
         });
       }

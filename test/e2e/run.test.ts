@@ -84,6 +84,23 @@ describe('promoscore run on the embedded warehouse', () => {
     }
   });
 
+  it('plan names the version a run publishes, and says when it is already published; it writes nothing', async () => {
+    const store = join(root, 'storeP');
+    const flags = ['--warehouse', `parquet:${sample}`, '--store', `file://${store}`, '--notify', `file://${join(root, 'p.ndjson')}`, '--as-of', AS_OF];
+    const before = await runCli(['plan', ...flags, '--json']);
+    expect(before.code, before.stderr).toBe(0);
+    const p1 = JSON.parse(before.stdout);
+    expect(p1.already_published).toBe(false);
+    expect(p1.queries.map((q: { query: string }) => q.query)).toEqual(['candidates', 'surfaces']);
+    for (const q of p1.queries) expect(q.bytesProcessed).toBeGreaterThan(0);
+    expect(existsSync(join(store, 'promo_scores'))).toBe(false);
+    const run = await runCli(['run', ...flags, '--no-report']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(logEntries(run.stderr).find((e) => e.message === 'run summary')!.version).toBe(p1.version);
+    const after = JSON.parse((await runCli(['plan', ...flags, '--json'])).stdout);
+    expect(after).toMatchObject({ version: p1.version, already_published: true });
+  });
+
   it('writes an HTML report with plots and prints a readable summary in text mode', async () => {
     const store = join(root, 'storeR');
     const reports = join(root, 'reports');
