@@ -2,7 +2,7 @@ import { tableToIPC, Table, type Data, type DataType } from 'apache-arrow';
 import { OutputGateError, UsageError } from '../core/errors.ts';
 import { crc32cBase64, fnv1a32, sha256Hex } from '../core/hash.ts';
 import { paths, SNAPSHOT_COLUMNS, type ShardEntry } from './contract.ts';
-import { takeRows } from './take.ts';
+import { partitionRows } from './partition.ts';
 
 export interface EncodedShard {
   entry: ShardEntry;
@@ -49,15 +49,14 @@ export function arrowTypeName(type: DataType): string {
 }
 
 /**
- * Row indices of each bucket, in table order, computed from the raw UTF-8 bytes of track_id
- * (the same FNV-1a as bucketOf, without decoding a string per row).
+ * The bucket of every row, from the raw UTF-8 bytes of track_id (the same FNV-1a as bucketOf,
+ * without decoding a string per row).
  */
-export function bucketIndices(table: Table, buckets: number): Int32Array[] {
+export function bucketOfRows(table: Table, buckets: number): Int32Array {
   if (!Number.isInteger(buckets) || buckets < 1) throw new UsageError(`buckets must be a positive integer, got ${buckets}`);
   const col = table.getChild('track_id');
   if (!col) throw new OutputGateError('snapshot table has no track_id column');
   const bucketOfRow = new Int32Array(table.numRows);
-  const counts = new Int32Array(buckets);
   let row = 0;
   for (const d of col.data as Data<DataType>[]) {
     const off = d.valueOffsets as Int32Array;
@@ -68,11 +67,17 @@ export function bucketIndices(table: Table, buckets: number): Int32Array[] {
         const bit = d.offset + i;
         if ((nb[bit >> 3] & (1 << (bit & 7))) === 0) throw new OutputGateError(`snapshot column track_id is null at row ${row}`);
       }
-      const b = fnv1a32(bytes, off[i], off[i + 1]) % buckets;
-      bucketOfRow[row] = b;
-      counts[b]++;
+      bucketOfRow[row] = fnv1a32(bytes, off[i], off[i + 1]) % buckets;
     }
   }
+  return bucketOfRow;
+}
+
+/** Row indices of each bucket, in table order. */
+export function bucketIndices(table: Table, buckets: number): Int32Array[] {
+  const bucketOfRow = bucketOfRows(table, buckets);
+  const counts = new Int32Array(buckets);
+  for (let r = 0; r < bucketOfRow.length; r++) counts[bucketOfRow[r]]++;
   const out = Array.from(counts, (c) => new Int32Array(c));
   const fill = new Int32Array(buckets);
   for (let r = 0; r < bucketOfRow.length; r++) {
@@ -89,18 +94,17 @@ export function bucketIndices(table: Table, buckets: number): Int32Array[] {
  */
 export function encodeShards(table: Table, opts: EncodeShardsOptions): EncodedShard[] {
   checkSnapshotSchema(table);
-  const groups = bucketIndices(table, opts.buckets);
+  const parts = partitionRows(table, bucketOfRows(table, opts.buckets), opts.buckets);
   const out: EncodedShard[] = [];
-  groups.forEach((idx, bucket) => {
-    if (idx.length === 0 && !(table.numRows === 0 && bucket === 0)) return;
-    const batch = takeRows(table, idx);
+  parts.forEach((batch, bucket) => {
+    if (batch.numRows === 0 && !(table.numRows === 0 && bucket === 0)) return;
     const bytes = tableToIPC(new Table(table.schema, [batch]), 'file');
     out.push({
       bytes,
       entry: {
         path: shardFileName(bucket, opts.taskId),
         bucket,
-        rows: idx.length,
+        rows: batch.numRows,
         bytes: bytes.byteLength,
         sha256: sha256Hex(bytes),
         crc32c: crc32cBase64(bytes),

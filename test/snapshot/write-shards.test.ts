@@ -2,9 +2,12 @@ import { Field, Float64, Schema, Table, tableFromIPC, Utf8, vectorFromArray, mak
 import { describe, expect, it } from 'vitest';
 import { OutputGateError } from '../../src/core/errors.ts';
 import { bucketOf } from '../../src/core/hash.ts';
-import { bucketIndices, encodeShards, shardFileName } from '../../src/snapshot/write-shards.ts';
+import { bucketIndices, bucketOfRows, encodeShards, shardFileName } from '../../src/snapshot/write-shards.ts';
+import { partitionRows } from '../../src/snapshot/partition.ts';
+import { takeRows } from '../../src/snapshot/take.ts';
+import { tableToIPC } from 'apache-arrow';
 import { crc32cBase64, sha256Hex } from '../../src/core/hash.ts';
-import { makeColumns, makeTable } from './fixtures.ts';
+import { makeColumns, makeTable, SCHEMA } from './fixtures.ts';
 
 describe('encodeShards', () => {
   it('puts every row in the bucket of its track_id, in table order, with all values intact', () => {
@@ -63,6 +66,25 @@ describe('encodeShards', () => {
     const seen = new Int32Array(999).fill(-1);
     groups.forEach((idx, b) => idx.forEach((r) => (seen[r] = b)));
     cols.track_id.forEach((id, r) => expect(seen[r]).toBe(bucketOf(id, 16)));
+  });
+
+  it('partitions exactly as gathering each bucket by index would (two independent paths, same bytes)', () => {
+    for (const chunks of [1, 3]) {
+      const t = makeTable(700, 21, chunks);
+      const parts = partitionRows(t, bucketOfRows(t, 5), 5);
+      const groups = bucketIndices(t, 5);
+      parts.forEach((batch, b) => {
+        const a = tableToIPC(new Table(t.schema, [batch]), 'file');
+        const g = tableToIPC(new Table(t.schema, [takeRows(t, groups[b])]), 'file');
+        expect(Buffer.compare(Buffer.from(a), Buffer.from(g)), `bucket ${b}, ${chunks} chunks`).toBe(0);
+      });
+    }
+  });
+
+  it('handles a table without any record batch', () => {
+    const s = encodeShards(new Table(SCHEMA), { buckets: 3 });
+    expect(s.map((x) => x.entry.rows)).toEqual([0]);
+    expect(tableFromIPC(s[0].bytes).schema.fields.map((f) => f.name)).toEqual(SCHEMA.fields.map((f) => f.name));
   });
 
   it('names files per producer task', () => {
