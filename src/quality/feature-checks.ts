@@ -79,7 +79,8 @@ export function checkFeatureRows(t: FeatureTables, limit: number, maxKeyBytes = 
   const s = t.surfaces;
   const cs = Object.fromEntries(CANDIDATE_STRING_COLUMNS.map((n) => [n, utf8Column(c.getChild(n)!, n)])) as Record<string, Utf8Column>;
   const ss = Object.fromEntries(SURFACE_STRING_COLUMNS.map((n) => [n, utf8Column(s.getChild(n)!, n)])) as Record<string, Utf8Column>;
-  const cKey = [cs.campaign_id, cs.track_id, cs.market, cs.surface];
+  // in the feature query's sort order, so duplicate detection can take the sorted fast path
+  const cKey = [cs.market, cs.surface, cs.track_id, cs.campaign_id];
   const sKey = [ss.market, ss.surface];
 
   // NULL keys in the candidate rows, whatever source table they came from
@@ -156,7 +157,7 @@ export function checkFeatureRows(t: FeatureTables, limit: number, maxKeyBytes = 
 
   // repeated keys in the extracted rows (a duplicated source row multiplies joins)
   const dupC = duplicateRows(cKey);
-  out.push({ check: 'duplicate_keys', table: 'candidates', column: 'campaign_id,track_id,market,surface', offending: dupC.count(), examples: examplesOf(dupC, cKey, limit), candidates: dupC });
+  out.push({ check: 'duplicate_keys', table: 'candidates', column: 'market,surface,track_id,campaign_id', offending: dupC.count(), examples: examplesOf(dupC, cKey, limit), candidates: dupC });
   const dupS = duplicateRows(sKey);
   out.push({ check: 'duplicate_keys', table: 'surfaces', column: 'market,surface', offending: dupS.count(), examples: examplesOf(dupS, sKey, limit), surfaces: dupS, candidates: candidatesOfSurfaces(dupS, ss, cs) });
   return out;

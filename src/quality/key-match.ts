@@ -40,8 +40,18 @@ export function matchTuples(cols: Utf8Column[], tuples: readonly (readonly strin
     if (list) list.push(k);
     else index.set(h, [k]);
   });
+  let prevHit = false;
   for (let i = 0; i < length; i++) {
-    if (!rowValid(cols, i)) continue;
+    if (!rowValid(cols, i)) {
+      prevHit = false;
+      continue;
+    }
+    // feature tables are sorted by market, surface: runs of one key are common, decide each run once
+    if (i > 0 && rowValid(cols, i - 1) && sameKey(cols, i, i - 1)) {
+      if (prevHit) mask.set(i);
+      continue;
+    }
+    prevHit = false;
     const list = index.get(rowHash(cols, i));
     if (!list) continue;
     for (const k of list) {
@@ -50,6 +60,7 @@ export function matchTuples(cols: Utf8Column[], tuples: readonly (readonly strin
       for (let c = 0; c < cols.length && eq; c++) eq = equalsBytes(cols[c], i, parts[c]);
       if (eq) {
         mask.set(i);
+        prevHit = true;
         break;
       }
     }
@@ -70,9 +81,45 @@ export function nullRows(cols: Utf8Column[]): RowMask {
 
 /**
  * Every row whose key occurs more than once (all copies, not just the later ones: which copy is right
- * is unknowable). Open addressing on the key hash; rows with a NULL key are ignored.
+ * is unknowable). Rows with a NULL key are ignored. When the rows are sorted by `cols` (the feature
+ * tables are), copies are neighbours and one pass of byte comparisons decides; otherwise open
+ * addressing on the key hash.
  */
 export function duplicateRows(cols: Utf8Column[]): RowMask {
+  return duplicateNeighbours(cols) ?? duplicateByHash(cols);
+}
+
+/** Duplicates among sorted rows, or null as soon as a row is out of order. */
+function duplicateNeighbours(cols: Utf8Column[]): RowMask | null {
+  const length = cols[0].length;
+  const mask = new RowMask(length);
+  for (let i = 1; i < length; i++) {
+    if (!rowValid(cols, i) || !rowValid(cols, i - 1)) return null;
+    let cmp = 0;
+    for (let c = 0; c < cols.length && cmp === 0; c++) cmp = compareRows(cols[c], i - 1, i);
+    if (cmp > 0) return null;
+    if (cmp === 0) {
+      mask.set(i - 1);
+      mask.set(i);
+    }
+  }
+  return mask;
+}
+
+function compareRows(col: Utf8Column, i: number, j: number): number {
+  const v = col.values;
+  let a = col.starts[i];
+  const ae = col.ends[i];
+  let b = col.starts[j];
+  const be = col.ends[j];
+  while (a < ae && b < be) {
+    const d = v[a++] - v[b++];
+    if (d !== 0) return d;
+  }
+  return ae - a - (be - b);
+}
+
+function duplicateByHash(cols: Utf8Column[]): RowMask {
   const length = cols[0].length;
   const mask = new RowMask(length);
   let cap = 16;

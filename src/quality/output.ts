@@ -65,7 +65,8 @@ export function checkInvariants({ output, config, tolerance }: OutputGateArgs): 
   const surface = str('surface');
   const campaign = str('campaign_id');
   const licensor = str('licensor_id');
-  const keyCols = [track, market, surface, campaign];
+  // the scoring output keeps the candidates' order (market, surface, track_id, campaign_id)
+  const keyCols = [market, surface, track, campaign];
   const examples = (mask: RowMask) => mask.first(EXAMPLES).map((i) => showKey(keyCols.map((c) => textAt(c, i))));
   const num = (name: string) => {
     if (!t.getChild(name)) throw new OutputGateError(`output failed a gate (nothing published): snapshot table has no column ${name}`);
@@ -88,7 +89,7 @@ export function checkInvariants({ output, config, tolerance }: OutputGateArgs): 
   // one row per (track, market, surface, campaign)
   const dup = duplicateRows(keyCols);
   const d = dup.count();
-  out.push(d ? fail('unique_keys', d, `${d} rows share a (track_id, market, surface, campaign_id) key`, examples(dup)) : pass('unique_keys'));
+  out.push(d ? fail('unique_keys', d, `${d} rows share a (market, surface, track_id, campaign_id) key`, examples(dup)) : pass('unique_keys'));
 
   // 0 <= share <= upper
   const bounds = new RowMask(n);

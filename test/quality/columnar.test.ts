@@ -85,6 +85,13 @@ describe('key matching on raw bytes', () => {
     expect(Array.from(g.ids)).toEqual([0, 1, 0, 2, 0, 1]);
     expect(g.reps).toEqual([0, 1, 3]);
   });
+  it('sorted rows take the neighbour path and agree with hashing', () => {
+    const keys = ['a', 'a', 'b', 'c', 'c', 'c', 'd'];
+    const sorted = utf8Column(new Table({ k: vectorFromArray(keys, new Utf8()) }).getChild('k')!, 'k');
+    const shuffled = utf8Column(new Table({ k: vectorFromArray(['c', 'a', 'd', 'c', 'b', 'a', 'c'], new Utf8()) }).getChild('k')!, 'k');
+    expect(duplicateRows([sorted]).first(10)).toEqual([0, 1, 3, 4, 5]);
+    expect(duplicateRows([shuffled]).first(10)).toEqual([0, 1, 3, 5, 6]);
+  });
   it('is exact under hash collisions: many keys, one table', () => {
     const keys = Array.from({ length: 5000 }, (_, i) => `id-${(i * 7919) % 5000}`);
     keys.push('id-42');
