@@ -11,7 +11,7 @@ import { buildManifest, manifestBytes, type ManifestFields } from './manifest.ts
 import { checkSegment, hasMarker, markers, putMarker } from './markers.ts';
 import { readManifest, verifyShardBytes } from './read.ts';
 import { isRolledBack } from './rollback.ts';
-import { assertVerified, verifyVersion } from './snapshot-reader.ts';
+import { assertVerified, verifyPresence, verifyVersion } from './snapshot-reader.ts';
 import { compareAsOf } from './version.ts';
 import { encodeShards, type EncodedShard } from './write-shards.ts';
 
@@ -163,7 +163,7 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
     await fault('after-swap');
 
     // ---- read back: success only if what LATEST names is really there
-    await readBack(o, seen, swapped.generation, log);
+    await readBack(o, manifest, seen, swapped.generation, log);
     await fault('read-back');
 
     const sent = await ensureNotified(o, manifest, manifestUri, fault);
@@ -293,7 +293,7 @@ function sameContent(a: Manifest, b: Manifest): boolean {
  * After the swap: LATEST must name a version that verifies. If ours does not (an object vanished
  * between verify and swap), LATEST goes back to what it was, and the run fails retryably.
  */
-async function readBack(o: PublishOptions, seen: LatestSeen, ourGeneration: string, log: Logger): Promise<void> {
+async function readBack(o: PublishOptions, manifest: Manifest, seen: LatestSeen, ourGeneration: string, log: Logger): Promise<void> {
   const { store, dataset, version } = o;
   const now = await store.read(paths.latest(dataset));
   let pointer: LatestPointer | null = null;
@@ -305,7 +305,7 @@ async function readBack(o: PublishOptions, seen: LatestSeen, ourGeneration: stri
   if (pointer?.version !== version) {
     log.warn('LATEST already moved past this version', { latest: pointer?.version ?? null });
   }
-  const check = await verifyVersion(store, dataset, version);
+  const check = await verifyPresence(store, dataset, version, manifest);
   if (check.ok) return;
   if (now && now.generation === ourGeneration && seen.pointer) {
     const back = new TextEncoder().encode(JSON.stringify(seen.pointer) + '\n');

@@ -75,6 +75,36 @@ export async function verifyVersion(store: ObjectStore, dataset: string, version
   return { dataset, version, ok, errors, shards, manifest };
 }
 
+/**
+ * The cheap check after LATEST moved: the manifest is there and lists the same shards (paths and
+ * checksums) as `expected`, and every shard exists with its recorded size. The full checksum pass
+ * (verifyVersion) ran just before the swap; this catches an output that vanished since, without
+ * downloading every shard a second time.
+ */
+export async function verifyPresence(store: ObjectStore, dataset: string, version: string, expected: Manifest): Promise<VersionCheck> {
+  let manifest: Manifest;
+  try {
+    manifest = await readManifest(store, dataset, version);
+  } catch (err) {
+    if (!(err instanceof CorruptSnapshotError)) throw err;
+    return { dataset, version, ok: false, manifestError: err.message, errors: [], shards: [] };
+  }
+  const key = (m: Manifest) => JSON.stringify([...m.shards].map((e) => [e.path, e.bytes, e.sha256, e.crc32c]).sort());
+  const errors = key(manifest) === key(expected) ? [] : [`${paths.manifest(dataset, version)} lists other shards than were published`];
+  const shards: ShardCheck[] = [];
+  for (const entry of manifest.shards) {
+    const where = paths.shard(dataset, version, entry.path);
+    const info = await store.stat(where);
+    const error = !info
+      ? `${where}: named by the manifest but does not exist`
+      : info.size !== entry.bytes
+        ? `${where}: ${info.size} bytes, manifest says ${entry.bytes} (truncated or replaced)`
+        : undefined;
+    shards.push({ path: entry.path, bucket: entry.bucket, ok: !error, ...(error ? { error } : {}) });
+  }
+  return { dataset, version, ok: errors.length === 0 && shards.every((x) => x.ok), errors, shards, manifest };
+}
+
 /** Throws CorruptSnapshotError naming the first problem of a failed check (for callers that need all-or-nothing). */
 export function assertVerified(check: VersionCheck): Manifest {
   if (check.ok && check.manifest) return check.manifest;

@@ -138,6 +138,23 @@ describe('publishSnapshot', () => {
     });
   });
 
+  it('puts LATEST back when an object vanished between verification and the swap; the rerun repairs it', async () => {
+    await withWs(async (ws) => {
+      await pub(ws, { version: V(24), asOf: D(24), seed: 1 });
+      const vanish = async (step: string) => {
+        if (step !== 'before-swap') return;
+        const shard = (await ws.store.list(paths.versionDir(DATASET, V(25)))).find((o) => o.path.endsWith('.arrow'))!;
+        await ws.store.delete(shard.path);
+      };
+      const err = await pub(ws, { version: V(25), asOf: D(25), seed: 2, faults: vanish }).catch((e) => e);
+      expect(err).toBeInstanceOf(InfraError);
+      expect(err.message).toMatch(/named by the manifest but does not exist/);
+      expect(await latestIsSound(ws)).toBe(V(24));
+      expect((await pub(ws, { version: V(25), asOf: D(25), seed: 2 })).status).toBe('published');
+      expect(await latestIsSound(ws)).toBe(V(25));
+    });
+  });
+
   it('never moves LATEST back to an older as-of, and a superseded announced version reruns as a no-op', async () => {
     await withWs(async (ws) => {
       await pub(ws, { version: V(24), asOf: D(24), seed: 1 });
