@@ -132,6 +132,7 @@ Stops cleanly on SIGTERM or SIGINT (in-flight requests finish, pending notificat
         log.notice('shutting down', { signal });
         for (const r of reloaders) await r.stop();
         await server.close(5000);
+        await cache.close();
         await store.close?.();
         log.notice('stopped');
         return 0;

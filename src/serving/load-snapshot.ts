@@ -1,11 +1,12 @@
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { CorruptSnapshotError, InfraError } from '../core/errors.ts';
 import { paths, type Manifest, type ShardEntry } from '../snapshot/contract.ts';
-import { readManifest, verifyShardBytes } from '../snapshot/read.ts';
+import { readManifest } from '../snapshot/read.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { checkManifestSchema, checkSchema, chunksOf } from './columns.ts';
 import { jitterDelay, seededRng, sleep, type Rng } from './rng.ts';
 import { ScoreIndex } from './score-index.ts';
+import { inlineVerifier, type Verifier } from './verify-pool.ts';
 
 /** Which share of the key space a replica serves: buckets b with b % count === index. */
 export interface ShardSelection {
@@ -24,6 +25,8 @@ export interface LoadOptions {
   rng?: Rng;
   /** the version's manifest when the caller already read it (to decide whether to load at all) */
   manifest?: Manifest;
+  /** where shard bytes are checked (default: on the main thread) */
+  verifier?: Verifier;
 }
 
 export interface LoadedSnapshot {
@@ -93,12 +96,15 @@ function parseShard(where: string, bytes: Uint8Array): Table {
 }
 
 /**
- * Downloads, verifies and indexes one version. Throws CorruptSnapshotError for anything the bytes
+ * Downloads, verifies and indexes one version. The loader owns the bytes `store.read` returns (the
+ * index keeps them, and they may move to the verification worker), as the local and GCS stores
+ * hand out a fresh buffer per read. Throws CorruptSnapshotError for anything the bytes
  * or the manifest get wrong, InfraError when the store keeps failing; never returns a partial index.
  */
 export async function loadSnapshot(store: ObjectStore, dataset: string, version: string, opts: LoadOptions = {}): Promise<LoadedSnapshot> {
   const t0 = performance.now();
   const rng = opts.rng ?? seededRng(process.pid);
+  const verifier = opts.verifier ?? inlineVerifier;
   const shards = opts.shards ?? null;
   const manifest = opts.manifest ?? (await readManifest(store, dataset, version));
   const where = paths.manifest(dataset, version);
@@ -120,9 +126,10 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
       const entry: ShardEntry = selected[next++];
       const path = paths.shard(dataset, version, entry.path);
       try {
-        const data = await fetchShard(store, path, opts.retries ?? 2, opts.retryBaseMs ?? 200, rng);
+        const raw = await fetchShard(store, path, opts.retries ?? 2, opts.retryBaseMs ?? 200, rng);
         if (failed !== null) return;
-        verifyShardBytes(path, entry, data);
+        const data = await verifier.verify(path, entry, raw);
+        if (failed !== null) return;
         const table = parseShard(path, data);
         checkSchema(path, table);
         if (table.numRows !== entry.rows) throw new CorruptSnapshotError(`${path}: ${table.numRows} rows, manifest says ${entry.rows}`);

@@ -9,6 +9,7 @@ import { loadSnapshot, type LoadedSnapshot, type LoadOptions } from './load-snap
 import { ServingMetrics } from './metrics.ts';
 import { jitterDelay, seededRng, sleep, type Rng } from './rng.ts';
 import type { ScoreRow } from './score-index.ts';
+import { inlineVerifier, workerVerifier, type Verifier } from './verify-pool.ts';
 import { compareVersions, versionKey, type VersionKey } from './version-order.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface ScoreCacheOptions extends Omit<LoadOptions, 'rng' | 'manifest'>
   jitterMs?: number;
   /** seed for jitter (default: the process id, so replicas differ) */
   seed?: number;
+  /** hash shards on a worker thread while the main thread indexes (default true) */
+  verifyInWorker?: boolean;
 }
 
 export type LoadStatus = 'loaded' | 'duplicate' | 'older' | 'retracted' | 'known_bad' | 'other_dataset' | 'invalid' | 'no_latest' | 'failed';
@@ -67,9 +70,11 @@ export class ScoreCache {
   readonly metrics: ServingMetrics;
   readonly logger: Logger;
   lastError: LoadError | null = null;
+  private readonly verifier: Verifier;
 
   constructor(readonly opts: ScoreCacheOptions) {
     this.rng = seededRng(opts.seed ?? process.pid);
+    this.verifier = opts.verifyInWorker === false ? inlineVerifier : workerVerifier();
     this.metrics = opts.metrics ?? new ServingMetrics();
     this.logger = opts.logger ?? silentLogger;
   }
@@ -164,6 +169,12 @@ export class ScoreCache {
     });
   }
 
+  /** Stops the verification worker (the served version stays readable). */
+  async close(): Promise<void> {
+    await this.queue;
+    await this.verifier.close();
+  }
+
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => {});
@@ -211,6 +222,7 @@ export class ScoreCache {
         retryBaseMs: this.opts.retryBaseMs,
         rng: this.rng,
         manifest,
+        verifier: this.verifier,
       });
       const previous = this.snap;
       this.snap = snap; // the swap: one assignment, so readers see the old or the new version, never a mix

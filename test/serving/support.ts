@@ -38,7 +38,8 @@ export class MemoryStore implements ObjectStore {
     if (hook instanceof Error) throw hook;
     const o = this.objects.get(path);
     if (!o) return null;
-    return { data: hook instanceof Uint8Array ? hook : o.data, generation: o.generation };
+    // a fresh buffer per read, like the real stores: the loader takes ownership of what it reads
+    return { data: new Uint8Array(hook instanceof Uint8Array ? hook : o.data), generation: o.generation };
   }
   async stat(path: string): Promise<ObjectInfo | null> {
     const o = this.objects.get(path);
