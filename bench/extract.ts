@@ -49,8 +49,12 @@ async function sampleDir(scale: number): Promise<string> {
   const dir = join(ROOT, '.promoscore', 'bench', `sample-${scale}`);
   if (!existsSync(join(dir, 'sample.json'))) {
     rmSync(dir, { recursive: true, force: true });
+    const cpu0 = process.cpuUsage();
     const s = await generateSample({ outDir: dir, scale, seed: 1, asOf: AS_OF });
-    console.log(`generated sample scale ${scale} in ${s.seconds.toFixed(1)} s: ${JSON.stringify(s.rows)}`);
+    const cpu = process.cpuUsage(cpu0);
+    console.log(
+      `generated sample scale ${scale} in ${s.seconds.toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU, peak RSS so far ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB: ${JSON.stringify(s.rows)}`,
+    );
   }
   return dir;
 }

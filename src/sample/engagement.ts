@@ -3,7 +3,8 @@
  * (all three surfaces, so activity across surfaces adds up) and for part of the rest of the catalog,
  * one organic row per day with impressions > 0 and, while a campaign promoted the key, a promoted
  * row. Counts are consistent by construction: skips <= impressions, saves <= streams <= impressions,
- * completions <= streams. Rows come out day by day through a fixed-size column buffer.
+ * completions <= streams. Rows come out key by key (market, track, surface), each key day by day,
+ * through a fixed-size column buffer.
  */
 import { Rng } from './prng.ts';
 import { NULL_DAY, type SampleModel } from './model.ts';
@@ -142,13 +143,14 @@ export function generateEngagement(m: SampleModel, seed: string, out: Engagement
   const k = buildKeys(m, rng);
   const n = k.track.length;
   const first = m.asOfDay - m.days;
-  for (let day = first; day < m.asOfDay; day++) {
-    const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
-    const dayFactor = dow === 0 || dow === 6 ? 1.15 : 0.94;
-    for (let i = 0; i < n; i++) {
-      const t = k.track[i];
-      const released = m.trackRelease[t];
-      if (day < released) continue;
+  // key by key, day by day: the file comes out clustered by (market, track, surface), like a table
+  // clustered on its keys, which keeps the engine's aggregation over it cache-friendly
+  for (let i = 0; i < n; i++) {
+    const t = k.track[i];
+    const released = m.trackRelease[t];
+    for (let day = Math.max(first, released); day < m.asOfDay; day++) {
+      const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+      const dayFactor = dow === 0 || dow === 6 ? 1.15 : 0.94;
       const age = day - released;
       const ramp = age < 14 ? 0.3 + age / 20 : 1; // new releases build up
       const lambda = k.lambda[i] * dayFactor * ramp;

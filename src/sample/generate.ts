@@ -65,7 +65,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
 
   const model = buildModel({ scale, seed, asOfDay, days });
   const scratch = mkdtempSync(join(tmpdir(), 'promoscore-sample-'));
-  const { instance, conn } = await openDuckDB(':memory:', { threads: 1, tempDirectory: scratch });
+  const { instance, conn } = await openDuckDB(':memory:', { threads: 1, tempDirectory: scratch, memoryLimit: '1GB' });
   try {
     await conn.run('SET preserve_insertion_order = true');
     await createIdTable(conn, 'track_ids', model.trackIds);
@@ -163,7 +163,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
       surface_capacity: `SELECT m.label AS market, s.label AS surface, CAST(r.daily AS BIGINT) AS daily_impressions, r.share AS max_promoted_share
         FROM capacity_rows r JOIN ${markets} AS m(i, label) ON m.i = r.market JOIN ${surfaces} AS s(i, label) ON s.i = r.surface
         ORDER BY r.market, r.surface`,
-      // no ORDER BY: on one thread the join streams the probe side in insertion order (day by day)
+      // no ORDER BY: on one thread the join streams the probe side in insertion order
       engagement_daily: `SELECT ${epoch} + (${first} + r.day) AS event_date, t.id AS track_id, m.label AS market, s.label AS surface, r.promoted,
           CAST(r.impressions AS BIGINT) AS impressions, CAST(r.streams AS BIGINT) AS streams, CAST(r.skips AS BIGINT) AS skips,
           CAST(r.saves AS BIGINT) AS saves, CAST(r.completions AS BIGINT) AS completions
