@@ -65,6 +65,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
 
   const model = buildModel({ scale, seed, asOfDay, days });
   const scratch = mkdtempSync(join(tmpdir(), 'promoscore-sample-'));
+  // bounded memory: past 1 GB DuckDB spills to the scratch directory (same bytes, a little slower)
   const { instance, conn } = await openDuckDB(':memory:', { threads: 1, tempDirectory: scratch, memoryLimit: '1GB' });
   try {
     await conn.run('SET preserve_insertion_order = true');
