@@ -7,7 +7,6 @@ import { parseNotifyUri, parseStoreUri } from '../config/uri.ts';
 import { QualityConfigSchema, type QualityConfig } from '../quality/config.ts';
 import { openStore } from '../store/open.ts';
 import { openNotifier } from '../notify/open.ts';
-import { commitShardedRun } from '../run/sharded.ts';
 
 interface CommitFlags {
   version: string;
@@ -48,6 +47,7 @@ completion record blocks the commit (exit 5, naming the tasks to rerun).`,
         const job = withEnvironment(f.job ? loadJob(f.job, { qualitySchema: QualityConfigSchema }) : defaultJob());
         if (f.store) parseStoreUri(f.store, { flag: '--store' });
         if (f.notify) parseNotifyUri(f.notify, { flag: '--notify' });
+        const { commitShardedRun } = await import('../run/sharded.ts');
         const store = await openStore(f.store ?? job.store);
         const notifier = await openNotifier(f.notify ?? job.notify);
         try {

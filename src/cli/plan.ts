@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { action } from './exit.ts';
 import { addRunOptions, loggerFor, toRunOptions, type CommonRunFlags } from './run.ts';
-import { runJob } from '../run/run-job.ts';
 import { estimateCost, formatBytes } from '../warehouse/bigquery/cost.ts';
 
 export function registerPlan(program: Command): void {
@@ -25,6 +24,7 @@ on-demand prices; on the embedded warehouse they are the bytes of the input file
     .action(
       action(async (flags: CommonRunFlags & { json?: boolean }) => {
         const log = loggerFor(flags);
+        const { runJob } = await import('../run/run-job.ts');
         const r = await runJob({ ...toRunOptions(flags), dryRun: true, reportDir: null }, log);
         const onBigQuery = r.warehouseUri?.startsWith('bigquery://') ?? false;
         // a cost only means something where bytes are billed

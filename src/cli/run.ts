@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action } from './exit.ts';
 import { createLogger, type LogFormat } from '../observability/log.ts';
 import { createProgress } from '../observability/progress.ts';
-import { runJob, type RunOptions } from '../run/run-job.ts';
+import type { RunOptions } from '../run/run-job.ts';
 import { printRunSummary } from '../run/summary.ts';
 import { parseShard } from '../run/shard.ts';
 import { UsageError } from '../core/errors.ts';
@@ -104,6 +104,8 @@ Exit codes: 0 published or already published, 2 usage/config error, 3 input data
     .action(
       action(async (flags: CommonRunFlags) => {
         const log = loggerFor(flags);
+        // loaded on use: the warehouse engine is heavy, and --help or other commands need none of it
+        const { runJob } = await import('../run/run-job.ts');
         const result = await runJob(toRunOptions(flags), log, { progress: createProgress() });
         printRunSummary(result, log);
       }),
