@@ -9,6 +9,8 @@ import type { BigQueryWarehouseOptions } from './bigquery/warehouse.ts';
 export interface OpenWarehouseOptions extends BigQueryWarehouseOptions {
   /** DuckDB worker threads (default: every core) */
   threads?: number;
+  /** DuckDB memory_limit, e.g. '1GB' (default: DuckDB's, 80% of RAM); past it DuckDB spills to a temp directory */
+  memoryLimit?: string;
 }
 
 function localPath(rest: string, uri: string): string {

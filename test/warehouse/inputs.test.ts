@@ -136,6 +136,21 @@ describe('describeInputs and dryRun', () => {
     }
   });
 
+  it('engine options (threads, memory limit) do not change answers', async () => {
+    const dir = await parquetDir(BASE);
+    const answer = async (opts: { threads?: number; memoryLimit?: string }) => {
+      const wh = await openWarehouse(`parquet:${dir}`, opts);
+      try {
+        return (await wh.query(request('surfaces'))).table.toArray().map((r) => r.toJSON());
+      } finally {
+        await wh.close();
+      }
+    };
+    const plain = await answer({});
+    expect(plain).toHaveLength(1);
+    expect(await answer({ threads: 1, memoryLimit: '64MB' })).toEqual(plain);
+  });
+
   it('a missing parameter is a usage error naming it', async () => {
     const wh = await openWarehouse(`parquet:${await parquetDir(BASE)}`);
     try {

@@ -4,6 +4,7 @@
  * files rewritten by emulate/, parameters bound by DuckDB, results handed over as Arrow.
  */
 import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { InfraError, InputDataError, PromoscoreError, UsageError } from '../../core/errors.ts';
@@ -19,6 +20,17 @@ export type LocalSource = { kind: 'duckdb'; file: string } | { kind: 'parquet'; 
 
 export interface DuckDBWarehouseOptions {
   threads?: number;
+  /** DuckDB memory_limit, e.g. '1GB': past it the engine spills to a temp directory */
+  memoryLimit?: string;
+}
+
+function engineOptions(opts: DuckDBWarehouseOptions, readOnly: boolean) {
+  return {
+    readOnly,
+    threads: opts.threads,
+    memoryLimit: opts.memoryLimit,
+    tempDirectory: opts.memoryLimit ? join(tmpdir(), `promoscore-duckdb-spill-${process.pid}`) : undefined,
+  };
 }
 
 /** DuckDB type names (as DESCRIBE prints them) each contract type accepts. */
@@ -49,7 +61,7 @@ export class DuckDBWarehouse implements Warehouse {
       if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`warehouse ${uri}: no DuckDB file at ${file}`);
       let db;
       try {
-        db = await openDuckDB(file, { readOnly: true, threads: opts.threads });
+        db = await openDuckDB(file, engineOptions(opts, true));
       } catch (err) {
         throw new InputDataError(`warehouse ${uri}: cannot open ${file} as a DuckDB database: ${(err as Error).message}`, { cause: err });
       }
@@ -59,7 +71,7 @@ export class DuckDBWarehouse implements Warehouse {
     }
     const dir = resolve(source.dir);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`warehouse ${uri}: no directory at ${dir}`);
-    const db = await openDuckDB(':memory:', { threads: opts.threads });
+    const db = await openDuckDB(':memory:', engineOptions(opts, false));
     const wh = new DuckDBWarehouse(uri, { kind: 'parquet', dir }, db.instance, db.conn);
     try {
       await installCompatMacros(db.conn);
