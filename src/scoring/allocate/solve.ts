@@ -208,25 +208,41 @@ function fillPrices(oracle: PricingOracle, capacity: Float64Array): Float64Array
   const S = capacity.length;
   const m = oracle.rows.length;
   const prices = new Float64Array(S);
-  const counts = new Int32Array(S + 1);
+  const counts = new Int32Array(S);
   const total = new Float64Array(S);
   for (let k = 0; k < m; k++) {
     if (oracle.c[k] > 0) {
-      counts[oracle.s[k] + 1]++;
+      counts[oracle.s[k]]++;
       total[oracle.s[k]] += oracle.y[k];
     }
   }
-  for (let g = 0; g < S; g++) counts[g + 1] += counts[g];
-  const idx = new Int32Array(counts[S]);
-  const fill = counts.slice(0, S);
-  for (let k = 0; k < m; k++) if (oracle.c[k] > 0) idx[fill[oracle.s[k]]++] = k;
+  // A start point needs no precision: a deterministic stride sample of each surface's rows will do.
+  const stride = Int32Array.from(counts, (c) => Math.max(1, Math.ceil(c / SAMPLE)));
+  const start = new Int32Array(S + 1);
+  for (let g = 0; g < S; g++) start[g + 1] = start[g] + Math.ceil(counts[g] / stride[g]);
+  const idx = new Int32Array(start[S]);
+  const fill = start.slice(0, S);
+  const seen = new Int32Array(S);
+  const sampled = new Float64Array(S);
+  for (let k = 0; k < m; k++) {
+    if (!(oracle.c[k] > 0)) continue;
+    const g = oracle.s[k];
+    if (seen[g]++ % stride[g] === 0) {
+      idx[fill[g]++] = k;
+      sampled[g] += oracle.y[k];
+    }
+  }
   for (let g = 0; g < S; g++) {
-    if (!(total[g] > capacity[g]) || counts[g + 1] === counts[g]) continue;
-    const part = idx.subarray(counts[g], counts[g + 1]);
-    prices[g] = Math.max(0, weightedThreshold(part, part.length, oracle.c, oracle.y, capacity[g]));
+    if (!(total[g] > capacity[g]) || fill[g] === start[g]) continue;
+    const target = (capacity[g] * sampled[g]) / total[g];
+    const part = idx.subarray(start[g], fill[g]);
+    prices[g] = Math.max(0, weightedThreshold(part, part.length, oracle.c, oracle.y, target));
   }
   return prices;
 }
+
+/** Rows per surface behind the cold-start estimate. */
+const SAMPLE = 2048;
 
 export function relativeGap(dual: number, primal: number, scale: number): number {
   const diff = dual - primal;
