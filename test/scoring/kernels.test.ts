@@ -136,3 +136,19 @@ describe('fused kernel', () => {
     for (const d of all) expect(d.description.length).toBeGreaterThan(10);
   });
 });
+
+describe('string keys', () => {
+  it('interns utf8 without decoding each row, also on sliced vectors', async () => {
+    const { Utf8, vectorFromArray } = await import('apache-arrow');
+    const { intern, rowKeyHashes } = await import('../../src/scoring/kernels/keys.ts');
+    const v = vectorFromArray(['aa', 'bb', 'cc', 'dd', 'ee', 'bb', 'cc'], new Utf8());
+    const r = intern(v.slice(2, 7));
+    expect(Array.from(r.ids)).toEqual([0, 1, 2, 3, 0]);
+    expect(r.values).toEqual(['cc', 'dd', 'ee', 'bb']);
+    // Row hashes depend on the key and the seed only, not on where the row sits.
+    const a = rowKeyHashes([v.slice(2, 5)], 'seed');
+    const b = rowKeyHashes([vectorFromArray(['cc', 'dd', 'ee'], new Utf8())], 'seed');
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(rowKeyHashes([v.slice(2, 5)], 'other'))).not.toEqual(Array.from(a));
+  });
+});
