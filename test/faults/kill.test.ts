@@ -17,8 +17,11 @@ import { storeState, storeUri } from './helpers/store-state.ts';
 const LANES = 4;
 const KILLS_PER_LANE = 5;
 const PREVIOUS = '2026-11-19';
-// log lines that mark the phases of a run; a kill lands a seeded moment after one of them
-const TRIGGERS = ['planned', 'extracted', 'input gates passed', 'shards written', 'LATEST moved', 'run finished'];
+// log lines that mark the phases of a run; a kill lands a seeded moment after one of them. Kills
+// before LATEST moves leave the identity unpublished, so the next run of the lane redoes the work
+// and can be killed again; the last kill of a lane lands around the swap and the notification.
+const EARLY = ['planned', 'extracted', 'input gates passed', 'shards written'];
+const LATE = 'LATEST moved';
 
 let root: string;
 let base: string;
@@ -40,14 +43,15 @@ interface KillRecord {
 async function runAndKill(args: string[], cwd: string, trigger: string, delayMs: number): Promise<KillRecord> {
   const run = startCli(args, { cwd, env: { PROMOSCORE_LOG_LEVEL: 'DEBUG' } });
   let armed = false;
+  let pending = '';
   run.child.stderr!.on('data', (chunk: Buffer) => {
     if (armed) return;
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.includes(`"message":"${trigger}`)) {
-        armed = true;
-        setTimeout(() => run.child.kill('SIGKILL'), delayMs);
-        break;
-      }
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? ''; // a line cut between chunks waits for its end
+    if (lines.some((line) => line.includes(`"message":"${trigger}"`))) {
+      armed = true;
+      setTimeout(() => run.child.kill('SIGKILL'), delayMs);
     }
   });
   const result = await run.done;
@@ -66,8 +70,8 @@ async function lane(index: number): Promise<{ kills: KillRecord[]; checks: Await
   const kills: KillRecord[] = [];
   const checks = [];
   for (let k = 0; k < KILLS_PER_LANE; k++) {
-    const trigger = TRIGGERS[Math.floor(rand() * TRIGGERS.length)];
-    const delay = Math.floor(rand() * 120);
+    const trigger = k < KILLS_PER_LANE - 1 ? EARLY[Math.floor(rand() * EARLY.length)] : LATE;
+    const delay = Math.floor(rand() * (trigger === 'shards written' || trigger === LATE ? 40 : 150));
     kills.push(await runAndKill(args, dir, trigger, delay));
     checks.push(await storeState(storeDir, outbox));
   }
@@ -75,6 +79,30 @@ async function lane(index: number): Promise<{ kills: KillRecord[]; checks: Await
   const end = await storeState(storeDir, outbox);
   return { kills, checks, previous: prev.version, final, end };
 }
+
+describe('a crash at every publish step, then a rerun (in process, through the faults hook)', () => {
+  const STEPS = ['shard:part-00000.arrow', 'shards', 'manifest', 'verified', 'before-swap', 'after-swap', 'read-back', 'before-notify', 'after-notify', 'notified'];
+  it.each(STEPS)('crash after %s: LATEST sound, the rerun converges and the version is announced', async (step) => {
+    const dir = join(root, `step-${step}`);
+    const storeDir = join(dir, 'store');
+    const outbox = join(dir, 'outbox.ndjson');
+    const common = { warehouse: `parquet:${base}`, store: storeUri(storeDir), notify: pathToFileURL(outbox).href, spec, reportDir: null };
+    const prev = await runJob({ ...common, asOf: PREVIOUS }, silentLogger);
+    const crash = await runJob(
+      { ...common, asOf: AS_OF, faults: (s) => { if (s === step) throw new Error(`crash injected after ${s}`); } },
+      silentLogger,
+    ).then(() => null, (e: Error) => e);
+    expect(crash?.message).toContain(`crash injected after ${step}`);
+    const mid = await storeState(storeDir, outbox);
+    expect(mid.latestSound, mid.latestError).toBe(true);
+    const rerun = await runJob({ ...common, asOf: AS_OF }, silentLogger);
+    expect([prev.version, rerun.version]).toContain(mid.latest);
+    const end = await storeState(storeDir, outbox);
+    expect(end.latest).toBe(rerun.version);
+    expect(end.latestSound).toBe(true);
+    expect(end.announced).toContain(rerun.version);
+  }, 120_000);
+});
 
 describe('kill -9 at seeded moments, then rerun', () => {
   it(`${LANES * KILLS_PER_LANE} kills: LATEST always sound, the rerun converges and announces`, async () => {

@@ -21,8 +21,11 @@ export interface HostileCase {
 
 // keys that are sure to reach the candidate rows: an active campaign, one of its targets
 const CAMPAIGN = `(SELECT min(campaign_id) FROM campaigns WHERE status = 'active')`;
-const TARGET = `(SELECT c.track_id, t.market FROM campaigns c JOIN campaign_targets t USING (campaign_id) WHERE c.status = 'active' ORDER BY 1, 2 LIMIT 1)`;
 const LAST_DAY = `(SELECT max(event_date) FROM engagement_daily)`;
+// a (track, market) of an active campaign's target that has events on the last day of the window
+const TARGET = `(SELECT e.track_id, e.market FROM engagement_daily e JOIN campaigns c ON c.track_id = e.track_id
+  JOIN campaign_targets t ON t.campaign_id = c.campaign_id AND t.market = e.market
+  WHERE c.status = 'active' AND e.event_date = ${LAST_DAY} ORDER BY 1, 2 LIMIT 1)`;
 const ENGAGEMENT_ROW = `(track_id, market) IN ${TARGET} AND event_date = ${LAST_DAY}`;
 
 const SELECT_CAMPAIGN_COLUMNS = 'track_id, licensor_id, start_date, end_date, status, commission_rate, daily_impression_target';

@@ -41,7 +41,11 @@ export async function spoil(dir: string, statements: string[], write: string[], 
   const conn = await db.connect();
   try {
     for (const t of TABLES) await conn.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet('${join(dir, `${t}.parquet`)}')`);
-    for (const s of statements) await conn.run(s);
+    for (const s of statements) {
+      const r = await conn.run(s);
+      // a spoil that touches nothing would test nothing: the case must change the data it claims to
+      if (/^\s*(UPDATE|DELETE|INSERT)\b/i.test(s) && r.rowsChanged === 0) throw new Error(`spoil changed no row: ${s.slice(0, 200)}`);
+    }
     for (const t of write) await conn.run(`COPY ${t} TO '${join(dir, `${t}.parquet`)}' (FORMAT parquet, COMPRESSION uncompressed)`);
   } finally {
     conn.closeSync();
