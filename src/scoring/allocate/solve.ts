@@ -329,7 +329,7 @@ function checkProblem(p: MarketProblem): void {
     if (arr.length !== n) throw new RangeError(`allocation problem: ${name} has ${arr.length} rows, value has ${n}`);
   }
   for (let r = 0; r < n; r++) {
-    if (!Number.isFinite(p.value[r]) || !Number.isFinite(p.skipExcess[r]) || !(p.headroom[r] >= 0) || !(p.upper[r] >= 0)) {
+    if (!Number.isFinite(p.value[r]) || !Number.isFinite(p.skipExcess[r]) || !(p.headroom[r] >= 0 && p.headroom[r] < Infinity) || !(p.upper[r] >= 0 && p.upper[r] < Infinity)) {
       throw new RangeError(`allocation problem: row ${r} has a non-finite or negative coefficient`);
     }
     if (p.surface[r] < 0 || p.surface[r] >= p.capacity.length || p.licensor[r] < 0 || p.licensor[r] >= p.licensorCap.length) {
