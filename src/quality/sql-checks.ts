@@ -342,10 +342,11 @@ function keyedFindings(ctx: CheckContext, q: KeyedQuery, t: Table): Finding[] {
     let offending = 0;
     for (let i = 0; i < t.numRows; i++) {
       const c = Number(counts.get(i) ?? 0);
-      const n = rule.duplicates ? (c > 1 ? c : 0) : c;
+      const parts = keyCols.map((v) => v.get(i) as string | null);
+      // a NULL key is not a repeated key: GROUP BY puts NULLs together, null_keys reports them
+      const n = rule.duplicates ? (c > 1 && parts.every((p) => p !== null) ? c : 0) : c;
       if (n <= 0) continue;
       offending += n;
-      const parts = keyCols.map((v) => v.get(i) as string | null);
       if (examples.length < ctx.examples) examples.push(showKey(parts));
       if (parts.every((p) => p !== null)) tuples.push(parts as string[]);
     }

@@ -17,7 +17,7 @@ let base: string;
 let spec: string;
 beforeAll(async () => {
   root = tempDir('backfill');
-  base = await baseSample(root);
+  base = await baseSample(root, 0.01);
   spec = faultSpec(root);
 });
 afterAll(() => removeDir(root));

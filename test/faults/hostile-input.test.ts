@@ -18,7 +18,7 @@ let spec: string;
 
 beforeAll(async () => {
   root = tempDir('hostile');
-  base = await baseSample(root);
+  base = await baseSample(root, 0.01);
   spec = faultSpec(root);
 });
 afterAll(() => removeDir(root));

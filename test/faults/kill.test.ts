@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,12 +83,20 @@ async function lane(index: number): Promise<{ kills: KillRecord[]; checks: Await
 
 describe('a crash at every publish step, then a rerun (in process, through the faults hook)', () => {
   const STEPS = ['shard:part-00000.arrow', 'shards', 'manifest', 'verified', 'before-swap', 'after-swap', 'read-back', 'before-notify', 'after-notify', 'notified'];
-  it.each(STEPS)('crash after %s: LATEST sound, the rerun converges and the version is announced', async (step) => {
-    const dir = join(root, `step-${step}`);
+  // one published previous version, copied into each step's store
+  let seededStore: string;
+  beforeAll(async () => {
+    seededStore = join(root, 'step-seed', 'store');
+    await runJob({ warehouse: `parquet:${base}`, store: storeUri(seededStore), notify: pathToFileURL(join(root, 'step-seed', 'outbox.ndjson')).href, spec, reportDir: null, asOf: PREVIOUS }, silentLogger);
+  });
+  it.concurrent.each(STEPS)('crash after %s: LATEST sound, the rerun converges and the version is announced', async (step) => {
+    const dir = join(root, `step-${step.replace(/[^a-z0-9]+/gi, '-')}`);
     const storeDir = join(dir, 'store');
     const outbox = join(dir, 'outbox.ndjson');
+    cpSync(seededStore, storeDir, { recursive: true });
+    cpSync(join(root, 'step-seed', 'outbox.ndjson'), outbox);
     const common = { warehouse: `parquet:${base}`, store: storeUri(storeDir), notify: pathToFileURL(outbox).href, spec, reportDir: null };
-    const prev = await runJob({ ...common, asOf: PREVIOUS }, silentLogger);
+    const before = await storeState(storeDir, outbox);
     const crash = await runJob(
       { ...common, asOf: AS_OF, faults: (s) => { if (s === step) throw new Error(`crash injected after ${s}`); } },
       silentLogger,
@@ -96,10 +105,11 @@ describe('a crash at every publish step, then a rerun (in process, through the f
     const mid = await storeState(storeDir, outbox);
     expect(mid.latestSound, mid.latestError).toBe(true);
     const rerun = await runJob({ ...common, asOf: AS_OF }, silentLogger);
-    expect([prev.version, rerun.version]).toContain(mid.latest);
+    expect([before.latest, rerun.version]).toContain(mid.latest);
     const end = await storeState(storeDir, outbox);
     expect(end.latest).toBe(rerun.version);
     expect(end.latestSound).toBe(true);
+    expect(end.announced).toContain(before.latest);
     expect(end.announced).toContain(rerun.version);
   }, 120_000);
 });

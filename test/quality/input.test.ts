@@ -141,6 +141,14 @@ describe('drop policy removes exactly the offending candidate rows', () => {
     expect(keysOf(r.candidates, ['campaign_id'])).not.toContain('C2');
   });
 
+  it('NULL keys are not duplicates of each other', async () => {
+    const r = await gate([`UPDATE campaign_targets SET market = NULL WHERE campaign_id = 'C1'`, `UPDATE campaigns SET campaign_id = NULL WHERE campaign_id IN ('C3', 'C4')`]);
+    expect(r.results.filter((x) => x.check === 'duplicate_keys' && x.status !== 'pass')).toEqual([]);
+    expect(r.results.filter((x) => x.check === 'null_keys' && x.status === 'dropped').map((x) => [x.table, x.offending])).toEqual(
+      expect.arrayContaining([['campaign_targets', 3], ['campaigns', 2]]),
+    );
+  });
+
   it('too many drops fail the run instead of publishing a thin snapshot', async () => {
     const err = await gateError([`UPDATE engagement_daily SET streams = -1 WHERE market = 'SE'`], { max_drop_ratio: 0.2 });
     expect(err.message).toMatch(/would remove 8 of 12 candidate rows/);
