@@ -20,7 +20,7 @@ import { openStore } from '../store/open.ts';
 import { openNotifier } from '../notify/open.ts';
 import { readLatest, readManifest } from '../snapshot/read.ts';
 import { versionId } from '../snapshot/version.ts';
-import { publishSnapshot, type PublishResult } from '../snapshot/publish.ts';
+import { finishPublished, publishSnapshot, type PublishResult } from '../snapshot/publish.ts';
 import type { ScoreOutput } from '../scoring/stage.ts';
 import { commitShardedRun, marketsOfTask, MissingTasksError, shardFromEnv, writeTaskOutput } from './sharded.ts';
 import type { TaskRecord } from './task-record.ts';
@@ -48,6 +48,8 @@ export interface RunOptions {
   scale?: number;
   /** where the HTML report goes; null: none */
   reportDir?: string | null;
+  /** publish an as-of older than LATEST's without moving LATEST (backfills) */
+  behindLatest?: boolean;
   /** called after every publish step; tests inject crashes here */
   faults?: (step: string) => void | Promise<void>;
 }
@@ -153,8 +155,17 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       }
 
       if (latest?.pointer.version === version) {
-        log.notice('already published: nothing to do', { version });
-        const m = await readManifest(store, dataset, version);
+        // LATEST names us: nothing to compute, but a run killed after the swap may not have announced
+        // it yet, so the announcement is finished here (at least once, deduped by the _notified marker)
+        const notifier = await openNotifier(notifyUri);
+        let done: PublishResult;
+        try {
+          done = await finishPublished({ store, notifier, dataset, version, log, faults: opts.faults });
+        } finally {
+          await notifier.close();
+        }
+        const m = done.manifest;
+        log.notice('run finished', { status: 'already-published', version, rows: m.stats.rows, notified: done.notified });
         return finish(clock, {
           status: 'already-published', dataset, version, asOf: asOf.text, rows: m.stats.rows,
           manifestUri: store.uriOf(paths.manifest(dataset, version)), storeUri: store.uri, runId,
@@ -250,6 +261,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
             () =>
               publishSnapshot({
                 store, notifier, dataset, version, asOf: asOf.text, table: out.table, buckets: job.buckets, log, faults: opts.faults,
+                behindLatest: opts.behindLatest,
                 manifest: {
                   producer,
                   inputs: { warehouse: warehouse.uri, tables: inputs, queries, fingerprint: inputFingerprint },
