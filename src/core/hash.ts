@@ -39,7 +39,8 @@ export function bucketOf(trackId: string, buckets: number): number {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
 }
-function sortKeys(v: unknown): unknown {
+/** A deep copy with object keys in sorted order (arrays keep theirs). */
+export function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};

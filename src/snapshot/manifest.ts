@@ -1,5 +1,6 @@
 import type { Data, DataType, Table } from 'apache-arrow';
 import { fnv1a32 } from '../core/hash.ts';
+import { sortKeys } from '../core/hash.ts';
 import { FORMAT_VERSION, type Manifest, type ShardEntry } from './contract.ts';
 import { arrowTypeName } from './write-shards.ts';
 
@@ -55,16 +56,6 @@ export function manifestBytes(m: Manifest): Uint8Array {
   for (const k of order) top[k] = sortKeys(m[k]);
   for (const k of Object.keys(m).sort()) if (!(k in top)) top[k] = sortKeys((m as unknown as Record<string, unknown>)[k]);
   return new TextEncoder().encode(JSON.stringify(top, null, 2) + '\n');
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
 }
 
 /** Rows, promoted rows (share > 0), per (market, surface) counts and score quantiles, columnar. */
