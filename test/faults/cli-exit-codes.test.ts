@@ -87,6 +87,34 @@ describe.concurrent('exit codes through the CLI', () => {
     expect([s.latest, s.versions, s.announced]).toEqual([null, [], []]);
   }, SLOW);
 
+  it('3: a wrong column type through the CLI names table and column', async () => {
+    const p = place('exit3-type');
+    const data = copyDataset(base, join(p.dir, 'data'));
+    await spoil(data, [`CREATE OR REPLACE TABLE surface_capacity AS SELECT * REPLACE (CAST(daily_impressions AS VARCHAR) AS daily_impressions) FROM surface_capacity`], ['surface_capacity']);
+    const r = await runCli(runArgs(p, data), { cwd: root });
+    expect(r.code).toBe(3);
+    expect(String(errorLine(r).message)).toMatch(/surface_capacity\.daily_impressions has type VARCHAR/);
+    expect((await storeState(p.storeDir, p.outbox)).versions).toEqual([]);
+  }, SLOW);
+
+  it('0 with drops: NaN and negative counts are dropped, counted in the manifest, the snapshot verifies', async () => {
+    const p = place('exit0-drop');
+    const data = copyDataset(base, join(p.dir, 'data'));
+    await spoil(data, [
+      `UPDATE campaigns SET commission_rate = 'NaN'::DOUBLE WHERE campaign_id = (SELECT min(campaign_id) FROM campaigns WHERE status = 'active')`,
+      `UPDATE engagement_daily SET impressions = -1 WHERE event_date = (SELECT max(event_date) FROM engagement_daily) AND track_id = (SELECT min(track_id) FROM engagement_daily WHERE event_date = (SELECT max(event_date) FROM engagement_daily))`,
+    ], ['campaigns', 'engagement_daily']);
+    const r = await runCli(runArgs(p, data), { cwd: root });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(summaryStatus(r)).toBe('published');
+    const warnings = logLines(r.stderr).filter((l) => l.severity === 'WARNING').map((l) => String(l.message));
+    expect(warnings.some((m) => m.includes('input check "non_finite" on candidates.commission_rate'))).toBe(true);
+    expect(warnings.some((m) => m.includes('input check "negative_counts" on engagement_daily.impressions'))).toBe(true);
+    const s = await storeState(p.storeDir, p.outbox);
+    expect(s.latestSound).toBe(true);
+    expect(s.announced).toEqual([s.latest]);
+  }, SLOW);
+
   it('4: an output gate (row count drift) stops the publish; LATEST stays', async () => {
     const p = place('exit4');
     const prev = await seed(p, '2026-11-19');
