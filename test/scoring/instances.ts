@@ -1,16 +1,9 @@
 /** Seeded random allocation instances of varied shapes, and their CPLEX LP text for HiGHS. */
 import type { MarketProblem } from '../../src/scoring/allocate/problem.ts';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/core/rng.ts';
+
+export const rng = mulberry32;
 
 export const SHAPES = [
   'loose',
