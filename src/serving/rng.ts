@@ -2,17 +2,12 @@
  * A small seeded generator (mulberry32) for jitter: reproducible in tests, and different per
  * replica when seeded from the process id, so a fleet does not retry in lockstep.
  */
+import { mulberry32 } from '../core/rng.ts';
+
 export type Rng = () => number;
 
 export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** A delay in [0, maxMs), drawn from `rng`. */
