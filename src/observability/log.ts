@@ -40,11 +40,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const emit = (severity: Severity, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[severity] < min) return;
     if (format === 'json') {
+      // fields first: a field named severity, message or time must not overwrite the entry's own
       const entry: Record<string, unknown> = {
+        ...(fields ?? {}),
         severity,
         message,
         time: new Date().toISOString(),
-        ...(fields ?? {}),
       };
       if (Object.keys(labels).length) entry['logging.googleapis.com/labels'] = labels;
       write(JSON.stringify(entry, jsonSafe));
