@@ -99,7 +99,7 @@ export async function backfill(
         continue;
       }
       // an as-of older than LATEST's is published and announced without moving LATEST back
-      const opts: RunOptions & { behindLatest?: boolean } = { ...base, asOf: asOf.text, dryRun: false, behindLatest: true };
+      const opts: RunOptions = { ...base, asOf: asOf.text, dryRun: false, behindLatest: true };
       const r = await runner(opts, log);
       const s: BackfillStep = { asOf: asOf.text, version: r.version, status: r.status, rows: r.rows };
       done.push(s);

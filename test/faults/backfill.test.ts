@@ -109,6 +109,19 @@ describe('backfill over the job', () => {
     expect(runs).toEqual(['2026-11-17']);
   }, 180_000);
 
+  it('as-ofs older than LATEST are published and announced behind it; LATEST stays', async () => {
+    const p = place('behind');
+    const newest = await runJob({ ...p.opts, asOf: '2026-11-20' }, silentLogger);
+    const r = await backfill(p.opts, { from: '2026-11-17', to: '2026-11-19' }, silentLogger);
+    expect(r.exitCode).toBe(0);
+    expect(r.steps.map((s) => s.status)).toEqual(['published', 'published', 'published']);
+    const s = await storeState(p.storeDir, p.outbox);
+    expect(s.latest).toBe(newest.version);
+    expect(s.latestSound).toBe(true);
+    expect(s.announced).toEqual([newest.version, ...r.steps.map((x) => x.version)]);
+    expect(s.versions.filter((v) => v.complete)).toHaveLength(4);
+  }, 180_000);
+
   it('--dry-run plans without publishing', async () => {
     const p = place('dry');
     const r = await backfill(p.opts, { from: '2026-11-19', to: '2026-11-20', dryRun: true }, silentLogger);
