@@ -101,6 +101,50 @@ describe('promoscore run on the embedded warehouse', () => {
     expect(after).toMatchObject({ version: p1.version, already_published: true });
   });
 
+  it('explain prints the breakdown of a published row, as words and as JSON; a missing row is exit 2', async () => {
+    const store = join(root, 'storeA');
+    const latest = JSON.parse(await readFile(join(store, 'promo_scores', 'LATEST'), 'utf8'));
+    const manifest = JSON.parse(await readFile(join(store, 'promo_scores', latest.manifest), 'utf8'));
+    // a promoted row: take the first shard row with share > 0
+    let key: { track: string; market: string; surface: string; campaign: string; boost: number } | null = null;
+    for (const s of manifest.shards) {
+      const t = tableFromIPC(await readFile(join(store, 'promo_scores', 'versions', latest.version, s.path)));
+      const share = t.getChild('share')!;
+      for (let i = 0; i < t.numRows && !key; i++) {
+        if ((share.get(i) as number) > 0) {
+          key = { track: t.getChild('track_id')!.get(i), market: t.getChild('market')!.get(i), surface: t.getChild('surface')!.get(i), campaign: t.getChild('campaign_id')!.get(i), boost: t.getChild('boost')!.get(i) };
+        }
+      }
+      if (key) break;
+    }
+    expect(key).not.toBeNull();
+    const base = ['explain', '--store', `file://${store}`, '--track', key!.track, '--market', key!.market, '--surface', key!.surface, '--campaign', key!.campaign];
+    const [text, json, pinned] = await Promise.all([runCli(base), runCli([...base, '--json']), runCli([...base, '--json', '--version', latest.version])]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(key!.track);
+    expect(text.stdout.toLowerCase()).toContain('boost');
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.version).toBe(latest.version);
+    expect(parsed.rows).toHaveLength(1);
+    expect(JSON.stringify(parsed.rows[0])).toContain(key!.campaign);
+    expect(JSON.parse(pinned.stdout)).toEqual(parsed);
+    const missing = await runCli(['explain', '--store', `file://${store}`, '--track', 'AAAAAAAAAAAAAAAAAAAAAA', '--market', key!.market, '--surface', key!.surface]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/AAAAAAAAAAAAAAAAAAAAAA is not in promo_scores/);
+  });
+
+  it('run --dry-run plans and writes nothing', async () => {
+    const store = join(root, 'storeDry');
+    const r = await runCli(['run', '--warehouse', `parquet:${sample}`, '--store', `file://${store}`, '--notify', `file://${join(root, 'dry.ndjson')}`, '--as-of', AS_OF, '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = logEntries(r.stderr).find((e) => e.message === 'run summary')!;
+    expect(s.status).toBe('planned');
+    expect((s.dry_run as unknown[]).length).toBe(2);
+    expect(existsSync(store)).toBe(false);
+    expect(existsSync(join(root, 'dry.ndjson'))).toBe(false);
+  });
+
   it('writes an HTML report with plots and prints a readable summary in text mode', async () => {
     const store = join(root, 'storeR');
     const reports = join(root, 'reports');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { logEntries, runCli } from '../support/cli.ts';
 import { packMarkets } from '../../src/run/market-bins.ts';
+import { SNAPSHOT_COLUMNS } from '../../src/snapshot/contract.ts';
 
 /**
  * Sharded runs through the real CLI, each task its own process: the same input unsharded and with
@@ -42,7 +43,7 @@ async function publishedRows(store: string): Promise<{ lines: string[]; manifest
   const lines: string[] = [];
   for (const s of manifest.shards) {
     const t = tableFromIPC(await readFile(join(dir, s.path)));
-    const cols = ['track_id', 'market', 'surface', 'campaign_id', 'score', 'boost', 'share', 'upper', 'value', 'reason'].map((c) => t.getChild(c)!);
+    const cols = SNAPSHOT_COLUMNS.map(([c]) => t.getChild(c)!);
     for (let i = 0; i < t.numRows; i++) lines.push(cols.map((c) => String(c.get(i))).join('|'));
   }
   lines.sort();
@@ -117,6 +118,31 @@ describe('sharded runs', () => {
     expect(summaryOf(rerun.stderr).status).toBe('published');
     const single = await publishedRows(join(root, 'single'));
     expect((await publishedRows(store)).lines).toEqual(single.lines);
+  }, 300_000);
+});
+
+describe('sharded runs on Cloud Run', () => {
+  it('takes the task from CLOUD_RUN_TASK_INDEX/COUNT; a committer killed after the manifest is finished by `promoscore commit`', async () => {
+    const store = join(root, 'cloudrun');
+    const env = (i: number) => ({ CLOUD_RUN_TASK_INDEX: String(i), CLOUD_RUN_TASK_COUNT: '2', CLOUD_RUN_TASK_ATTEMPT: '0' });
+    const t0 = await runCli(args(store), { env: env(0) });
+    expect(t0.code, t0.stderr).toBe(0);
+    expect(summaryOf(t0.stderr).status).toBe('task-written');
+    const version = summaryOf(t0.stderr).version as string;
+    // task 1 is the last: it commits, and dies between the manifest and LATEST
+    const t1 = await runCli(args(store), { env: { ...env(1), PROMOSCORE_CRASH_AT: 'manifest' } });
+    expect(t1.signal).toBe('SIGKILL');
+    await expect(readFile(join(store, 'promo_scores', 'LATEST'), 'utf8')).rejects.toThrow();
+    const done = await runCli(['commit', '--version', version, '--tasks', '2', '--store', `file://${store}`, '--notify', `file://${store}.ndjson`]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toMatch(/^published/);
+    expect((await publishedRows(store)).lines).toEqual((await publishedRows(join(root, 'single'))).lines);
+    // a retried attempt of either task afterwards is a no-op
+    const retry = await runCli(args(store), { env: { ...env(0), CLOUD_RUN_TASK_ATTEMPT: '1' } });
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(summaryOf(retry.stderr).status).toBe('already-published');
+    const outbox = (await readFile(`${store}.ndjson`, 'utf8')).trim().split('\n');
+    expect(outbox).toHaveLength(1);
   }, 300_000);
 });
 
