@@ -68,6 +68,13 @@ describe('DuckDB result → Arrow', () => {
     });
   }
 
+  it('a query ending in a comment or a semicolon converts too', async () => {
+    const table = await queryToArrow(conn, "SELECT 'abcdefghijklmnopqrstuvwxyz' AS s, 2.5::DOUBLE AS d;  \n");
+    expect(table.toArray().map((r) => r.toJSON())).toEqual([{ s: 'abcdefghijklmnopqrstuvwxyz', d: 2.5 }]);
+    const t2 = await queryToArrow(conn, "SELECT 'x' AS s -- trailing note");
+    expect(t2.getChild('s')!.get(0)).toBe('x');
+  });
+
   it('an empty result is an empty table with the columns', async () => {
     const table = await queryToArrow(conn, `SELECT 'x' AS s, 1.5 :: DOUBLE AS d WHERE false`);
     expect(table.numRows).toBe(0);

@@ -5,10 +5,10 @@
  * array per column (DuckDB and Arrow share the little-endian layouts and the LSB-first validity
  * bitmaps). Strings: a DuckDB string is a 16-byte slot holding up to 12 bytes inline, otherwise a
  * pointer that costs one native call per value to follow. So every VARCHAR column is selected as
- * 12-character pieces, each of which (ASCII) stays inline; the pieces are concatenated straight into
- * Arrow's utf8 offsets + data buffers. A piece longer than 12 bytes (non-ASCII text) takes the
- * pointer path, so any text converts correctly. bench/extract.ts measures this against the
- * alternatives.
+ * two 12-character pieces plus the rest; ASCII pieces stay inline and are concatenated straight into
+ * Arrow's utf8 offsets + data buffers by a byte loop. A piece longer than 12 bytes (the rest of long
+ * text, or non-ASCII text) takes the pointer, so any text converts exactly. bench/extract.ts
+ * measures this against the alternatives (docs/benchmarks-extract.md).
  */
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBTypeId, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
@@ -58,8 +58,9 @@ export async function queryToArrow(conn: DuckDBConnection, sql: string, bound: B
       return parts.join(', ');
     })
     .join(', ');
-  // a projection over the query keeps its ORDER BY
-  const res = await conn.run(`SELECT ${select} FROM (${sql}) AS __q`, bound.values, bound.types);
+  // a projection over the query keeps its ORDER BY; the newline ends a trailing -- comment
+  const inner = sql.replace(/;\s*$/, '');
+  const res = await conn.run(`SELECT ${select} FROM (${inner}\n) AS __q`, bound.values, bound.types);
   const layout = new Map(names.filter((_, i) => typeIds[i] === DuckDBTypeId.VARCHAR).map((c) => [c, pieces + 1]));
   return resultToArrow(res, { names, typeIds, pieces: layout });
 }
