@@ -28,7 +28,7 @@ import { isRolledBack } from '../snapshot/rollback.ts';
 import type { Manifest, QualityCheckResult } from '../snapshot/contract.ts';
 import { paths } from '../snapshot/contract.ts';
 import { QualityConfigSchema } from '../quality/config.ts';
-import { runInputGates } from '../quality/input.ts';
+import { runInputGates, runSchemaGate } from '../quality/input.ts';
 import { runOutputGates } from '../quality/output.ts';
 import { defaultAsOf, parseAsOf, type AsOf } from './as-of.ts';
 import type { ShardSpec } from './shard.ts';
@@ -125,6 +125,8 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       log,
     });
     try {
+      // schema, types and id sanity before anything reads the tables in bulk: bad input is exit 3, named
+      await runSchemaGate({ warehouse, log, config: quality });
       const inputs = await clock.time('plan', () => warehouse.describeInputs());
       const inputFingerprint = sha256Hex(canonicalJson(inputs));
       const version = versionId({ dataset, asOf: asOf.text, specHash: specH, inputFingerprint, force: opts.force });
