@@ -1,4 +1,5 @@
 import { Float32, Float64, Table, Uint32, Utf8, vectorFromArray } from 'apache-arrow';
+import { mulberry32 } from '../../src/core/rng.ts';
 import { describe, expect, it } from 'vitest';
 import { OutputGateError } from '../../src/core/errors.ts';
 import { QualityConfigSchema } from '../../src/quality/config.ts';
@@ -9,16 +10,7 @@ import { snapshotStats } from '../../src/snapshot/manifest.ts';
 import type { ScoreOutput } from '../../src/scoring/stage.ts';
 
 /** A seeded PRNG so every generated snapshot is the same on every run. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 interface Rows {
   track_id: string[];

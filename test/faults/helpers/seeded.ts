@@ -1,11 +1,2 @@
-/** A small seeded PRNG (mulberry32): kill moments are random but the same on every run. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Kill moments are random but the same on every run: the core's seeded generator. */
+export { mulberry32 as seeded } from '../../../src/core/rng.ts';
