@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputDataError, UsageError } from '../../src/core/errors.ts';
 import { openDuckDB, sqlString } from '../../src/warehouse/duckdb/engine.ts';
@@ -81,6 +81,24 @@ describe('input checks name the table and column', () => {
       await expect(wh2.dryRun(request('surfaces'))).rejects.toThrow(new InputDataError('column surface_capacity.daily_impressions has type VARCHAR, expected INT64'));
     } finally {
       await wh2.close();
+    }
+  });
+
+  it('text that is not UTF-8 is an input error naming the table', async () => {
+    const dir = await parquetDir({ ...BASE, licensors: [{ licensor_id: 'PLACEHOLDERPLACEHOLDER', status: 'active', max_share: null }] });
+    const file = join(dir, 'licensors.parquet');
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf(Buffer.from('PLACEHOLDERPLACEHOLDER'));
+    expect(at).toBeGreaterThan(0);
+    Buffer.from([0xff, 0xfe, 0x80]).copy(bytes, at + 3);
+    writeFileSync(file, bytes);
+    const wh = await openWarehouse(`parquet:${dir}`);
+    try {
+      const err = await wh.describeInputs().catch((e) => e);
+      expect(err).toBeInstanceOf(InputDataError);
+      expect(err.message).toMatch(/^table licensors holds text that is not valid UTF-8/);
+    } finally {
+      await wh.close();
     }
   });
 

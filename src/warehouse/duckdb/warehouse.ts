@@ -187,11 +187,19 @@ export class DuckDBWarehouse implements Warehouse {
     for (const t of CONTRACT_TABLE_NAMES) {
       const cols = contractTable(t).columns.map((c) => duckdbIdent(c.name));
       // Order-independent content hash: the same rows give the same fingerprint whatever the file layout.
-      const r = (
-        await this.serial(() => this.conn.runAndReadAll(
-          `SELECT count(*), COALESCE(sum(h % 1000000007), 0), COALESCE(bit_xor(h), 0) FROM (SELECT hash(${cols.join(', ')}) AS h FROM ${duckdbIdent(t)})`,
-        ))
-      ).getRows()[0];
+      let r;
+      try {
+        r = (
+          await this.serial(() => this.conn.runAndReadAll(
+            `SELECT count(*), COALESCE(sum(h % 1000000007), 0), COALESCE(bit_xor(h), 0) FROM (SELECT hash(${cols.join(', ')}) AS h FROM ${duckdbIdent(t)})`,
+          ))
+        ).getRows()[0];
+      } catch (err) {
+        // reading every row is the first place undecodable data shows: name the table, exit 3
+        const msg = (err as Error)?.message ?? String(err);
+        if (/utf-?8|encoding/i.test(msg)) throw new InputDataError(`table ${t} holds text that is not valid UTF-8: ${msg}`, { cause: err });
+        throw new InputDataError(`table ${t}: cannot read its rows: ${msg}`, { cause: err });
+      }
       const rows = Number(r[0]);
       out.push({ table: t, rows, fingerprint: sha256Hex(canonicalJson({ table: t, columns: cols, rows, sum: String(r[1]), xor: String(r[2]) })) });
     }
