@@ -125,8 +125,9 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       log,
     });
     try {
-      // schema, types and id sanity before anything reads the tables in bulk: bad input is exit 3, named
-      await runSchemaGate({ warehouse, log, config: quality });
+      // schema, types and id sanity before anything reads the tables in bulk: bad input is exit 3, named.
+      // A plan runs no query at all (on BigQuery, a plan is dry-run jobs only: nothing billed).
+      if (!opts.dryRun) await runSchemaGate({ warehouse, log, config: quality });
       const inputs = await clock.time('plan', () => warehouse.describeInputs());
       const inputFingerprint = sha256Hex(canonicalJson(inputs));
       const version = versionId({ dataset, asOf: asOf.text, specHash: specH, inputFingerprint, force: opts.force });
