@@ -1,4 +1,5 @@
 import { Float32, Float64, Table, Uint32, Utf8, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import type { ScoreRow } from '../../src/serving/score-index.ts';
 import { PreconditionFailedError } from '../../src/core/errors.ts';
 import { bucketOf, crc32cBase64, sha256Hex } from '../../src/core/hash.ts';
 import { FORMAT_VERSION, SNAPSHOT_COLUMNS, paths, type Manifest, type ShardEntry } from '../../src/snapshot/contract.ts';
@@ -58,20 +59,11 @@ export class MemoryStore implements ObjectStore {
   }
 }
 
-export interface Row {
+/** A snapshot row: the key and what a lookup returns for it. */
+export interface Row extends ScoreRow {
   track_id: string;
   market: string;
   surface: string;
-  campaign_id: string;
-  licensor_id: string;
-  score: number;
-  boost: number;
-  share: number;
-  upper: number;
-  value: number;
-  headroom: number;
-  skip_upper: number;
-  reason: number;
 }
 
 const MARKETS = ['SE', 'US', 'DE', 'BR', 'JP'];
