@@ -123,6 +123,9 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       scratchDataset: job.bigquery.scratch_dataset,
       labels: job.bigquery.labels,
       log,
+      // the embedded engine's own budget: without it DuckDB takes up to 80% of RAM for the aggregation,
+      // and the run's peak is DuckDB's plus the Arrow tables'
+      memoryLimit: process.env.PROMOSCORE_DUCKDB_MEMORY_LIMIT ?? '700MB',
     });
     try {
       // schema, types and id sanity before anything reads the tables in bulk: bad input is exit 3, named.
