@@ -36,7 +36,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? defaultLogFormat();
   const min = ORDER[opts.level ?? ((process.env.PROMOSCORE_LOG_LEVEL as Severity) || 'INFO')] ?? 1;
   const labels = opts.labels ?? {};
-  const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  // on a terminal a line first clears whatever progress bar is drawn there (the bar redraws below it)
+  const write = opts.write ?? ((line: string) => process.stderr.write((process.stderr.isTTY ? '\r\x1b[2K' : '') + line + '\n'));
   const emit = (severity: Severity, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[severity] < min) return;
     if (format === 'json') {
@@ -74,7 +75,7 @@ function jsonSafe(_key: string, value: unknown): unknown {
 
 function formatFields(fields: Record<string, unknown>): string {
   return Object.entries(fields)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, jsonSafe)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : JSON.stringify(v, jsonSafe)}`)
     .join(' ');
 }
 

@@ -69,3 +69,11 @@ describe('HTML report', () => {
     expect(html).toContain('engagement_daily');
   });
 });
+
+describe('text lines for people', () => {
+  it('round fractional numbers to four significant digits', () => {
+    const { log, lines } = capture('text');
+    log.info('extracted', { seconds: 0.09038258999999994, rows: 1968 });
+    expect(lines).toEqual(['extracted seconds=0.09038 rows=1968']);
+  });
+});
