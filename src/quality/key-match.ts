@@ -120,31 +120,12 @@ function compareRows(col: Utf8Column, i: number, j: number): number {
 }
 
 function duplicateByHash(cols: Utf8Column[]): RowMask {
-  const length = cols[0].length;
-  const mask = new RowMask(length);
-  let cap = 16;
-  while (cap < length * 2) cap <<= 1;
-  const slots = new Int32Array(cap).fill(-1);
-  const hashes = new Uint32Array(cap);
-  for (let i = 0; i < length; i++) {
-    if (!rowValid(cols, i)) continue;
-    const h = rowHash(cols, i);
-    let s = h & (cap - 1);
-    for (;;) {
-      const j = slots[s];
-      if (j === -1) {
-        slots[s] = i;
-        hashes[s] = h;
-        break;
-      }
-      if (hashes[s] === h && sameKey(cols, i, j)) {
-        mask.set(i);
-        mask.set(j);
-        break;
-      }
-      s = (s + 1) & (cap - 1);
-    }
-  }
+  // every row of a key that occurs more than once: the groups of groupIds, counted
+  const { ids, reps } = groupIds(cols);
+  const counts = new Int32Array(reps.length);
+  for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) counts[ids[i]]++;
+  const mask = new RowMask(ids.length);
+  for (let i = 0; i < ids.length; i++) if (ids[i] >= 0 && counts[ids[i]] > 1) mask.set(i);
   return mask;
 }
 
