@@ -7,6 +7,7 @@
  *   npx tsx bench/gcs.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { seededBytes as seeded } from '../src/core/rng.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,19 +18,6 @@ import { startGcsDouble } from '../test/doubles/gcs/server.ts';
 
 const MiB = 1024 * 1024;
 
-function seeded(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 interface Case {
   name: string;

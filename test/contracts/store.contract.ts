@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seededBytes } from '../../src/core/rng.ts';
 import { PreconditionFailedError } from '../../src/core/errors.ts';
 import type { ObjectStore } from '../../src/store/port.ts';
 
@@ -10,20 +11,6 @@ export interface StoreFixture {
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** Seeded bytes (xorshift32) so binary round-trips are reproducible. */
-function seededBytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 async function rejectsPrecondition(p: Promise<unknown>): Promise<void> {
   await expect(p).rejects.toBeInstanceOf(PreconditionFailedError);

@@ -3,6 +3,7 @@
  * fail): retries of safe operations, lost responses, integrity checks, resumable sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededBytes } from '../../src/core/rng.ts';
 import { ExitCode, InfraError, PreconditionFailedError, exitCodeOf } from '../../src/core/errors.ts';
 import { crc32cBase64 } from '../../src/core/hash.ts';
 import { createGcsStore, type GcsStoreOptions } from '../../src/store/gcs.ts';
@@ -12,15 +13,7 @@ const BUCKET = 'fault-bucket';
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function seeded(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+const seeded = seededBytes;
 
 let double: GcsDouble;
 let counter = 0;
