@@ -31,6 +31,7 @@ import { QualityConfigSchema } from '../quality/config.ts';
 import { runInputGates, runSchemaGate } from '../quality/input.ts';
 import { runOutputGates } from '../quality/output.ts';
 import { defaultAsOf, parseAsOf, type AsOf } from './as-of.ts';
+import { warmStartSource } from './warm-start.ts';
 import type { ShardSpec } from './shard.ts';
 
 export interface RunOptions {
@@ -133,10 +134,11 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       if (!opts.dryRun) await runSchemaGate({ warehouse, log, config: quality });
       const inputs = await clock.time('plan', () => warehouse.describeInputs());
       const inputFingerprint = sha256Hex(canonicalJson(inputs));
-      const version = versionId({ dataset, asOf: asOf.text, specHash: specH, inputFingerprint, force: opts.force });
-      log.info('planned', { version, warehouse: warehouse.uri, store: store.uri, spec_hash: specH });
-
       const latest = await readLatest(store, dataset);
+      const warm = await warmStartSource(store, dataset, asOf.text, latest);
+      const version = versionId({ dataset, asOf: asOf.text, specHash: specH, inputFingerprint, force: opts.force, warmStartFrom: warm?.version ?? null });
+      log.info('planned', { version, warehouse: warehouse.uri, store: store.uri, spec_hash: specH, warm_start_from: warm?.version ?? null });
+
       if (!opts.force && !opts.dryRun && (await isRolledBack(store, dataset, version))) {
         // a known-bad output: the same gate failure every time until the inputs change or someone forces it
         throw new OutputGateError(
@@ -184,7 +186,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
         try {
           previous = await readManifest(store, dataset, latest.pointer.version);
         } catch (err) {
-          log.warn('previous manifest unreadable: no warm start, no drift gate', { error: (err as Error).message });
+          log.warn('previous manifest unreadable: no drift gate', { error: (err as Error).message });
         }
       }
       const producer = { package_version: PACKAGE_VERSION, git_sha: gitSha(), spec_hash: specH, job_name: job.name, run_id: runId };
@@ -216,7 +218,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
         progress.start('score', gated.candidates.numRows);
         const out = await clock.time(
           'score',
-          () => score({ candidates: gated.candidates, surfaces: gated.surfaces }, spec, { asOf: asOf.date, seed: `${dataset}|${asOf.text}|${specH}`, warmStart: previous?.allocation }),
+          () => score({ candidates: gated.candidates, surfaces: gated.surfaces }, spec, { asOf: asOf.date, seed: `${dataset}|${asOf.text}|${specH}`, warmStart: warm?.allocation }),
           (r) => r.table.numRows,
         );
         scored = out;

@@ -10,6 +10,8 @@ export interface VersionIdentity {
   inputFingerprint: string;
   /** a forced republish: the id gets a fresh suffix, so it is a new version */
   force?: boolean;
+  /** the version whose prices warm-started the solver (null: a cold start); part of the identity when given */
+  warmStartFrom?: string | null;
 }
 
 const AS_OF = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}))?$/;
@@ -24,7 +26,10 @@ export function versionId(id: VersionIdentity): string {
   if (!m) throw new UsageError(`as-of "${id.asOf}" is neither YYYY-MM-DD nor YYYY-MM-DDTHH`);
   const stamp = `${m[1]}${m[2]}${m[3]}${m[4] !== undefined ? `T${m[4]}` : ''}`;
   const hex = sha256Hex(
-    canonicalJson({ dataset: id.dataset, as_of: id.asOf, spec_hash: id.specHash, input_fingerprint: id.inputFingerprint }),
+    canonicalJson({
+      dataset: id.dataset, as_of: id.asOf, spec_hash: id.specHash, input_fingerprint: id.inputFingerprint,
+      ...(id.warmStartFrom !== undefined ? { warm_start_from: id.warmStartFrom } : {}),
+    }),
   ).slice(0, 12);
   const base = `${stamp}-${hex}`;
   if (!id.force) return base;
