@@ -31,7 +31,7 @@ import { QualityConfigSchema } from '../quality/config.ts';
 import { runInputGates, runSchemaGate } from '../quality/input.ts';
 import { runOutputGates } from '../quality/output.ts';
 import { defaultAsOf, parseAsOf, type AsOf } from './as-of.ts';
-import { warmStartSource } from './warm-start.ts';
+import { latestManifest, warmStartSource } from './previous.ts';
 import type { ShardSpec } from './shard.ts';
 
 export interface RunOptions {
@@ -135,7 +135,8 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       const inputs = await clock.time('plan', () => warehouse.describeInputs());
       const inputFingerprint = sha256Hex(canonicalJson(inputs));
       const latest = await readLatest(store, dataset);
-      const warm = await warmStartSource(store, dataset, asOf.text, latest);
+      const previous = await latestManifest(store, dataset, latest, log);
+      const warm = await warmStartSource(store, dataset, asOf.text, previous);
       const version = versionId({ dataset, asOf: asOf.text, specHash: specH, inputFingerprint, force: opts.force, warmStartFrom: warm?.version ?? null });
       log.info('planned', { version, warehouse: warehouse.uri, store: store.uri, spec_hash: specH, warm_start_from: warm?.version ?? null });
 
@@ -181,14 +182,6 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
         });
       }
 
-      let previous: Manifest | null = null;
-      if (latest) {
-        try {
-          previous = await readManifest(store, dataset, latest.pointer.version);
-        } catch (err) {
-          log.warn('previous manifest unreadable: no drift gate', { error: (err as Error).message });
-        }
-      }
       const producer = { package_version: PACKAGE_VERSION, git_sha: gitSha(), spec_hash: specH, job_name: job.name, run_id: runId };
 
       let scored: ScoreOutput | null = null;

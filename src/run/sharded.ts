@@ -8,7 +8,8 @@ import { loadQuery } from '../warehouse/queries.ts';
 import { paths, type AllocationSection, type Certificate, type Manifest, type ShardEntry } from '../snapshot/contract.ts';
 import { encodeShards } from '../snapshot/write-shards.ts';
 import { publishSnapshot, putShard, type FaultHook, type PublishResult } from '../snapshot/publish.ts';
-import { readLatest, readManifest, verifyShardBytes } from '../snapshot/read.ts';
+import { readLatest, verifyShardBytes } from '../snapshot/read.ts';
+import { latestManifest } from './previous.ts';
 import type { ManifestFields } from '../snapshot/manifest.ts';
 import type { QualityConfig } from '../quality/config.ts';
 import { checkDrift } from '../quality/output.ts';
@@ -132,7 +133,12 @@ export async function commitShardedRun(o: CommitOptions): Promise<PublishResult>
   if (!schemaTable) throw new CorruptSnapshotError(`no task of ${o.dataset}/${o.version} wrote any shard: nothing to commit`);
   const table = new Table(schemaTable.schema, batches);
   const allocation = mergeAllocation(ordered.map((r) => r.allocation));
-  const previous = await previousManifest(o.store, o.dataset, o.version, o.log);
+  const latest = await readLatest(o.store, o.dataset).catch((err: Error) => {
+    o.log.warn('LATEST unreadable: no drift gate', { error: err.message });
+    return null;
+  });
+  // a commit rerun after LATEST already names this version has no baseline to drift from
+  const previous = latest?.pointer.version === o.version ? null : await latestManifest(o.store, o.dataset, latest, o.log);
   const drift = checkDrift({ output: { table, allocation }, previous, config: o.quality, tolerance: allocation.tolerance });
   const quality = { input: ordered.flatMap((r) => r.quality_input.map((q) => ({ ...q, detail: `task ${r.task}${q.detail ? ': ' + q.detail : ''}` }))), output: drift };
   const first = ordered[0];
@@ -175,16 +181,4 @@ export function mergeAllocation(parts: AllocationSection[]): AllocationSection {
     max_violation: maxViolation,
   };
   return { tolerance: parts[0]?.tolerance ?? 1e-4, certificate, markets };
-}
-
-/** The manifest LATEST names now (drift baseline), or null when there is none or it is unreadable. */
-async function previousManifest(store: ObjectStore, dataset: string, version: string, log: Logger): Promise<Manifest | null> {
-  try {
-    const latest = await readLatest(store, dataset);
-    if (!latest || latest.pointer.version === version) return null;
-    return await readManifest(store, dataset, latest.pointer.version);
-  } catch (err) {
-    log.warn('previous manifest unreadable: no drift gate', { error: (err as Error).message });
-    return null;
-  }
 }
