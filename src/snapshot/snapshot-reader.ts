@@ -27,6 +27,16 @@ export interface VersionCheck {
 
 const SHARD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.arrow$/;
 
+/** The manifest, or the failed check that reports why it cannot be read. */
+async function manifestOrReport(store: ObjectStore, dataset: string, version: string): Promise<{ manifest: Manifest } | VersionCheck> {
+  try {
+    return { manifest: await readManifest(store, dataset, version) };
+  } catch (err) {
+    if (!(err instanceof CorruptSnapshotError)) throw err;
+    return { dataset, version, ok: false, manifestError: err.message, errors: [], shards: [] };
+  }
+}
+
 /**
  * Re-checks a version end to end: the manifest parses and names this version, every shard it lists
  * exists with the recorded size, crc32c and sha256, decodes as Arrow with the recorded rows and
@@ -34,13 +44,9 @@ const SHARD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.arrow$/;
  * it reports, so `verify` can name every problem at once.
  */
 export async function verifyVersion(store: ObjectStore, dataset: string, version: string): Promise<VersionCheck> {
-  let manifest: Manifest;
-  try {
-    manifest = await readManifest(store, dataset, version);
-  } catch (err) {
-    if (!(err instanceof CorruptSnapshotError)) throw err;
-    return { dataset, version, ok: false, manifestError: err.message, errors: [], shards: [] };
-  }
+  const read = await manifestOrReport(store, dataset, version);
+  if ('ok' in read) return read;
+  const manifest = read.manifest;
   const errors: string[] = [];
   const shards: ShardCheck[] = [];
   const names = Array.isArray(manifest.schema) ? manifest.schema.map((f) => f.name) : [];
@@ -82,13 +88,9 @@ export async function verifyVersion(store: ObjectStore, dataset: string, version
  * downloading every shard a second time.
  */
 export async function verifyPresence(store: ObjectStore, dataset: string, version: string, expected: Manifest): Promise<VersionCheck> {
-  let manifest: Manifest;
-  try {
-    manifest = await readManifest(store, dataset, version);
-  } catch (err) {
-    if (!(err instanceof CorruptSnapshotError)) throw err;
-    return { dataset, version, ok: false, manifestError: err.message, errors: [], shards: [] };
-  }
+  const read = await manifestOrReport(store, dataset, version);
+  if ('ok' in read) return read;
+  const manifest = read.manifest;
   const key = (m: Manifest) => JSON.stringify([...m.shards].map((e) => [e.path, e.bytes, e.sha256, e.crc32c]).sort());
   const errors = key(manifest) === key(expected) ? [] : [`${paths.manifest(dataset, version)} lists other shards than were published`];
   const shards: ShardCheck[] = [];
