@@ -2,8 +2,8 @@
  * Scoring benchmarks (not tests):
  *  1. the fused scoring kernel (rows/s) against DuckDB computing the same formulas in SQL over the
  *     same rows, one thread each, in the same run;
- *  2. the allocation solver (variables/s) at 10k, 100k and 1M rows against HiGHS on the same
- *     instances (HiGHS only while a size finishes within a minute).
+ *  2. the whole scoring stage, score(), on fixture tables.
+ * The allocation solver has its own benchmark: bench/solver.ts.
  * Times are process CPU time (see clock()). Kernel rows: PROMOSCORE_BENCH_ROWS (default 2,000,000).
  * Run: npx tsx bench/scoring.ts
  */
@@ -14,33 +14,17 @@ import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { makeVector, Float64, Table, tableToIPC } from 'apache-arrow';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm';
-import { solveMarket } from '../src/scoring/allocate/solve.ts';
-import type { MarketProblem } from '../src/scoring/allocate/problem.ts';
 import { allocateKernelOutput, kernelConstants, scoreKernel, type KernelInput } from '../src/scoring/kernels/fused.ts';
 import { defaultSpec } from '../src/scoring/spec.ts';
-import { loadHighs } from '../test/scoring/highs.ts';
 import { makeFixture } from '../test/scoring/fixtures.ts';
-import { randomInstance, rng, toLpText } from '../test/scoring/instances.ts';
+import { rng } from '../test/scoring/instances.ts';
+import { clock, fmtMs, fmtRate, peakRssMb } from './lib/measure.ts';
 import { score } from '../src/scoring/score.ts';
 
 const GROUPS = 120;
 
-/**
- * Process CPU time in ms (user + system, every thread). The benchmark machine is shared: CPU time
- * is what each side actually spent, where wall time would include waiting for other processes.
- * DuckDB runs with threads=1 and HiGHS in this thread, so both sides are measured alike.
- */
-function clock(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
-function peakRssMb(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
 /** Seeded feature rows; the per-group constants (priors, baseline, capacity) are joined onto every row. */
-function kernelData(n: number): { input: KernelInput; perRow: Record<string, Float64Array> } {
+export function kernelData(n: number): { input: KernelInput; perRow: Record<string, Float64Array> } {
   const rand = rng(12345);
   const col = () => new Float64Array(n);
   const d = {
@@ -209,56 +193,6 @@ async function benchKernel(rows: number): Promise<void> {
   console.log(`  peak RSS ${rssJs} MB after the JS kernel (inputs + outputs), ${peakRssMb()} MB after the DuckDB part (Parquet hand-over)`);
 }
 
-async function benchSolver(): Promise<void> {
-  const highs = await loadHighs();
-  const perMarket = 25_000;
-  let highsAllowed = true;
-  for (const rows of [10_000, 100_000, 1_000_000]) {
-    const markets = Math.max(1, Math.round(rows / perMarket));
-    const size = Math.round(rows / markets);
-    const problems: MarketProblem[] = [];
-    for (let m = 0; m < markets; m++) problems.push(randomInstance(777 + m, m % 2 ? 'mixed' : 'skip-heavy', size));
-    // Warm-up: the JIT needs a few dozen passes before the pricing loop runs at full speed.
-    for (let i = 0; i < 20; i++) solveMarket(problems[0], { tolerance: 1e-4, maxIterations: 500 });
-    const t0 = clock();
-    let worstGap = 0;
-    let pricings = 0;
-    let primal = 0;
-    for (const p of problems) {
-      const s = solveMarket(p, { tolerance: 1e-4, maxIterations: 500 });
-      worstGap = Math.max(worstGap, s.certificate.gap);
-      pricings += s.pricings;
-      primal += s.certificate.primal;
-    }
-    const ours = clock() - t0;
-    let line = `solver: ${rows.toLocaleString('en-US')} rows in ${markets} market(s): ${fmtMs(ours)}, ${fmtRate(rows / (ours / 1000))} vars/s, worst gap ${worstGap.toExponential(2)}, ${(pricings / markets).toFixed(1)} pricing passes/market`;
-    if (highsAllowed) {
-      const h0 = clock();
-      let hObj = 0;
-      for (const p of problems) {
-        const res = highs.solve(toLpText(p));
-        if (res.Status !== 'Optimal') throw new Error(`HiGHS: ${res.Status}`);
-        hObj += res.ObjectiveValue;
-      }
-      const h = clock() - h0;
-      line += `\n  HiGHS: ${fmtMs(h)}, ${fmtRate(rows / (h / 1000))} vars/s (LP text included); ratio ${(h / ours).toFixed(0)}x; objective ours/HiGHS ${(primal / hObj).toFixed(7)}`;
-      // The next size is 10x larger; HiGHS grows at least linearly, so stop where it would pass a minute.
-      if (h * 10 > 60_000) highsAllowed = false;
-    } else {
-      line += '\n  HiGHS: skipped (the previous size extrapolates beyond a minute)';
-    }
-    console.log(line);
-  }
-  console.log(`  peak RSS ${peakRssMb()} MB (whole process)`);
-}
-
-function fmtMs(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
-}
-function fmtRate(r: number): string {
-  return r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : `${(r / 1e3).toFixed(1)}k`;
-}
-
 /** The whole stage on fixture tables: string interning, priors, kernel, per-market LPs, output table. */
 function benchScore(): void {
   const markets = 40;
@@ -284,7 +218,6 @@ function benchScore(): void {
 export async function run(): Promise<void> {
   const rows = Number(process.env.PROMOSCORE_BENCH_ROWS ?? 2_000_000);
   await benchKernel(rows);
-  await benchSolver();
   benchScore();
 }
 

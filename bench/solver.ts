@@ -1,0 +1,63 @@
+/**
+ * Solver benchmark (not a test): the allocation LP (variables/s) at 10k, 100k and 1M rows against
+ * HiGHS on the same instances (HiGHS only while a size finishes within a minute). Times are process
+ * CPU time (bench/lib/measure.ts).
+ * Run: npx tsx bench/solver.ts
+ */
+import { pathToFileURL } from 'node:url';
+import { solveMarket } from '../src/scoring/allocate/solve.ts';
+import type { MarketProblem } from '../src/scoring/allocate/problem.ts';
+import { loadHighs } from '../test/scoring/highs.ts';
+import { randomInstance, toLpText } from '../test/scoring/instances.ts';
+import { clock, fmtMs, fmtRate, peakRssMb } from './lib/measure.ts';
+
+export async function run(): Promise<void> {
+  await benchSolver();
+}
+
+async function benchSolver(): Promise<void> {
+  const highs = await loadHighs();
+  const perMarket = 25_000;
+  let highsAllowed = true;
+  for (const rows of [10_000, 100_000, 1_000_000]) {
+    const markets = Math.max(1, Math.round(rows / perMarket));
+    const size = Math.round(rows / markets);
+    const problems: MarketProblem[] = [];
+    for (let m = 0; m < markets; m++) problems.push(randomInstance(777 + m, m % 2 ? 'mixed' : 'skip-heavy', size));
+    // Warm-up: the JIT needs a few dozen passes before the pricing loop runs at full speed.
+    for (let i = 0; i < 20; i++) solveMarket(problems[0], { tolerance: 1e-4, maxIterations: 500 });
+    const t0 = clock();
+    let worstGap = 0;
+    let pricings = 0;
+    let primal = 0;
+    for (const p of problems) {
+      const s = solveMarket(p, { tolerance: 1e-4, maxIterations: 500 });
+      worstGap = Math.max(worstGap, s.certificate.gap);
+      pricings += s.pricings;
+      primal += s.certificate.primal;
+    }
+    const ours = clock() - t0;
+    let line = `solver: ${rows.toLocaleString('en-US')} rows in ${markets} market(s): ${fmtMs(ours)}, ${fmtRate(rows / (ours / 1000))} vars/s, worst gap ${worstGap.toExponential(2)}, ${(pricings / markets).toFixed(1)} pricing passes/market`;
+    if (highsAllowed) {
+      const h0 = clock();
+      let hObj = 0;
+      for (const p of problems) {
+        const res = highs.solve(toLpText(p));
+        if (res.Status !== 'Optimal') throw new Error(`HiGHS: ${res.Status}`);
+        hObj += res.ObjectiveValue;
+      }
+      const h = clock() - h0;
+      line += `\n  HiGHS: ${fmtMs(h)}, ${fmtRate(rows / (h / 1000))} vars/s (LP text included); ratio ${(h / ours).toFixed(0)}x; objective ours/HiGHS ${(primal / hObj).toFixed(7)}`;
+      // The next size is 10x larger; HiGHS grows at least linearly, so stop where it would pass a minute.
+      if (h * 10 > 60_000) highsAllowed = false;
+    } else {
+      line += '\n  HiGHS: skipped (the previous size extrapolates beyond a minute)';
+    }
+    console.log(line);
+  }
+  console.log(`  peak RSS ${peakRssMb()} MB (whole process)`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await run();
+}
