@@ -1,16 +1,16 @@
 /**
- * The closed-form response of one market's rows to surface prices (lambda_s for capacity, mu_s for
- * the skip budget). With those prices fixed, the LP splits by licensor into fractional knapsacks with
+ * The closed-form response of a set of rows to surface prices (lambda_s for capacity, mu_s for the
+ * skip budget). With those prices fixed, the LP splits by licensor into fractional knapsacks with
  * unit weights: a row's net value per unit of headroom is rho_r = c_r - lambda_s - mu_s * d_r; a
  * licensor takes its rows with rho_r > 0 in decreasing rho_r until its cap; its price nu_l is the
  * rho of the marginal row (0 when the cap is slack). The Lagrangian at (lambda, mu, nu) is an upper
  * bound on the optimum for any nonnegative prices: that is the dual half of the certificate.
  */
-import type { MarketProblem } from './problem.ts';
 
+/** What one pricing pass returns besides the shares (z). */
 export interface PriceResult {
-  /** Lagrangian dual value: a valid upper bound on the market's optimum */
-  dual: number;
+  /** sum_l nu_l cap_l + sum_r y_r max(0, rho_r - nu_l): the Lagrangian without the surface terms */
+  inner: number;
   /** objective, surface usage and skip usage of the response */
   value: number;
   capacityUsed: Float64Array;
@@ -18,149 +18,197 @@ export interface PriceResult {
   licensorPrice: Float64Array;
 }
 
-/** The market's active rows (positive headroom, not fixed to 0) laid out licensor by licensor. */
-export class PricingOracle {
-  readonly rows: Int32Array;
-  readonly start: Int32Array;
-  readonly c: Float64Array;
-  readonly y: Float64Array; // headroom * upper: the most a row can use
-  readonly d: Float64Array;
-  readonly s: Int32Array;
-  private readonly rho: Float64Array;
-  private readonly pos: Int32Array;
-  private readonly sel: Int32Array;
+/**
+ * A set of rows laid out licensor by licensor, and within a licensor surface by surface (one
+ * segment per (licensor, surface) pair), so the pricing loop reads its two prices once per segment.
+ * y is headroom * upper (the most a row can use); shares z are fractions of y.
+ */
+export class Block {
+  readonly n: number;
+  /** segment q holds rows [segStart[q], segStart[q + 1]) of surface segSurface[q] */
+  readonly segStart: Int32Array;
+  readonly segSurface: Int32Array;
+  /** licensor l holds segments [licSeg[l], licSeg[l + 1]) */
+  readonly licSeg: Int32Array;
+  private readonly pv: Float64Array;
+  private readonly py: Float64Array;
+  private readonly pk: Int32Array;
+  private readonly segY: Float64Array;
+  private readonly segDY: Float64Array;
+  private readonly segCY: Float64Array;
 
+  /** Rows must come sorted by (licensor, surface). */
   constructor(
-    readonly problem: MarketProblem,
-    active: Uint8Array,
+    readonly S: number,
+    readonly c: Float64Array,
+    readonly y: Float64Array,
+    readonly d: Float64Array,
+    readonly s: Int32Array,
+    readonly lic: Int32Array,
+    /** licensor caps for these rows */
+    readonly caps: Float64Array,
   ) {
-    const L = problem.licensorCap.length;
-    const counts = new Int32Array(L + 1);
-    let n = 0;
-    for (let r = 0; r < active.length; r++) {
-      if (active[r]) {
-        counts[problem.licensor[r] + 1]++;
-        n++;
+    const n = c.length;
+    const L = caps.length;
+    this.n = n;
+    let segs = 0;
+    for (let k = 0; k < n; k++) if (k === 0 || lic[k] !== lic[k - 1] || s[k] !== s[k - 1]) segs++;
+    this.segStart = new Int32Array(segs + 1);
+    this.segSurface = new Int32Array(segs);
+    this.licSeg = new Int32Array(L + 1);
+    let q = -1;
+    for (let k = 0; k < n; k++) {
+      if (k === 0 || lic[k] !== lic[k - 1] || s[k] !== s[k - 1]) {
+        q++;
+        this.segStart[q] = k;
+        this.segSurface[q] = s[k];
+        this.licSeg[lic[k] + 1] = q + 1;
       }
     }
-    for (let l = 0; l < L; l++) counts[l + 1] += counts[l];
-    this.start = counts.slice();
-    const fill = counts.slice(0, L);
-    this.rows = new Int32Array(n);
-    this.c = new Float64Array(n);
-    this.y = new Float64Array(n);
-    this.d = new Float64Array(n);
-    this.s = new Int32Array(n);
-    for (let r = 0; r < active.length; r++) {
-      if (!active[r]) continue;
-      const k = fill[problem.licensor[r]]++;
-      this.rows[k] = r;
-      this.c[k] = problem.value[r];
-      this.y[k] = problem.headroom[r] * problem.upper[r];
-      this.d[k] = problem.skipExcess[r];
-      this.s[k] = problem.surface[r];
+    this.segStart[segs] = n;
+    // Licensors without rows own an empty segment range.
+    for (let l = 0; l < L; l++) if (this.licSeg[l + 1] < this.licSeg[l]) this.licSeg[l + 1] = this.licSeg[l];
+    this.pv = new Float64Array(n);
+    this.py = new Float64Array(n);
+    this.pk = new Int32Array(n);
+    this.segY = new Float64Array(segs);
+    this.segDY = new Float64Array(segs);
+    this.segCY = new Float64Array(segs);
+  }
+
+  /** The rows idx (ascending, so still in (licensor, surface) order) as a block of their own. */
+  gather(idx: Int32Array, caps: Float64Array): Block {
+    const k = idx.length;
+    const c = new Float64Array(k);
+    const y = new Float64Array(k);
+    const d = new Float64Array(k);
+    const s = new Int32Array(k);
+    const lic = new Int32Array(k);
+    for (let i = 0; i < k; i++) {
+      const j = idx[i];
+      c[i] = this.c[j];
+      y[i] = this.y[j];
+      d[i] = this.d[j];
+      s[i] = this.s[j];
+      lic[i] = this.lic[j];
     }
-    this.rho = new Float64Array(n);
-    this.pos = new Int32Array(n);
-    this.sel = new Int32Array(n);
+    return new Block(this.S, c, y, d, s, lic, caps);
   }
 
   /**
-   * Prices the rows at (lambda, mu). When acc is given, adds weight * (x_r / upper_r) of the
-   * response to acc (indexed like this.rows).
+   * Prices the rows at (lambda, mu): writes each row's share to z (1, 0, or a fraction for rows tied
+   * at a licensor's threshold, which share what is left of the cap in proportion to y).
    */
-  price(lambda: Float64Array, mu: Float64Array, acc?: Float64Array, weight = 1): PriceResult {
-    const { c, y, d, s, rho, pos, sel, start } = this;
-    const caps = this.problem.licensorCap;
-    const S = lambda.length;
+  price(lambda: Float64Array, mu: Float64Array, z: Float64Array): PriceResult {
+    const { c, y, d, s, pv, py, pk, segStart, segSurface, licSeg, segY, segDY, segCY, caps } = this;
+    const S = this.S;
     const L = caps.length;
     const capacityUsed = new Float64Array(S);
     const skipUsed = new Float64Array(S);
     const licensorPrice = new Float64Array(L);
     let value = 0;
-    let dual = 0;
-    for (let i = 0; i < S; i++) dual += lambda[i] * this.problem.capacity[i];
+    let inner = 0;
     for (let l = 0; l < L; l++) {
-      const lo = start[l];
-      const hi = start[l + 1];
+      const q0 = licSeg[l];
+      const q1 = licSeg[l + 1];
       let np = 0;
       let total = 0;
-      for (let k = lo; k < hi; k++) {
-        const g = s[k];
-        const v = c[k] - lambda[g] - mu[g] * d[k];
-        rho[k] = v;
-        if (v > 0) {
-          pos[np++] = k;
-          total += y[k];
+      for (let q = q0; q < q1; q++) {
+        const g = segSurface[q];
+        const lam = lambda[g];
+        const mg = mu[g];
+        let sy = 0;
+        let sdy = 0;
+        let scy = 0;
+        const e = segStart[q + 1];
+        for (let k = segStart[q]; k < e; k++) {
+          const ck = c[k];
+          const dk = d[k];
+          const v = ck - lam - mg * dk;
+          if (v > 0) {
+            const yk = y[k];
+            pv[np] = v;
+            py[np] = yk;
+            pk[np] = k;
+            np++;
+            sy += yk;
+            sdy += dk * yk;
+            scy += ck * yk;
+            z[k] = 1;
+          } else {
+            z[k] = 0;
+          }
         }
+        segY[q] = sy;
+        segDY[q] = sdy;
+        segCY[q] = scy;
+        total += sy;
       }
       if (np === 0) continue;
       const cap = caps[l];
       if (total <= cap) {
-        for (let j = 0; j < np; j++) {
-          const k = pos[j];
-          const yk = y[k];
-          value += c[k] * yk;
-          capacityUsed[s[k]] += yk;
-          skipUsed[s[k]] += d[k] * yk;
-          dual += rho[k] * yk;
-          if (acc) acc[k] += weight;
+        for (let q = q0; q < q1; q++) {
+          const g = segSurface[q];
+          capacityUsed[g] += segY[q];
+          skipUsed[g] += segDY[q];
+          value += segCY[q];
+          inner += segCY[q] - lambda[g] * segY[q] - mu[g] * segDY[q];
         }
         continue;
       }
-      for (let j = 0; j < np; j++) sel[j] = pos[j];
-      const t = weightedThreshold(sel, np, rho, y, cap);
+      const t = weightedThreshold(pv, py, pk, np, cap);
+      const gt = split.gt;
+      const lt = split.lt;
       licensorPrice[l] = t;
-      dual += t * cap;
+      inner += t * cap;
       let above = 0;
-      for (let j = 0; j < np; j++) {
-        const k = pos[j];
-        if (rho[k] > t) {
-          const yk = y[k];
-          above += yk;
-          value += c[k] * yk;
-          capacityUsed[s[k]] += yk;
-          skipUsed[s[k]] += d[k] * yk;
-          dual += (rho[k] - t) * yk;
-          if (acc) acc[k] += weight;
-        }
+      for (let j = 0; j < gt; j++) {
+        const k = pk[j];
+        const yk = py[j];
+        above += yk;
+        value += c[k] * yk;
+        capacityUsed[s[k]] += yk;
+        skipUsed[s[k]] += d[k] * yk;
+        inner += (pv[j] - t) * yk;
       }
-      // Rows tied at the threshold share what is left, in row order (deterministic).
-      let rest = cap - above;
-      for (let j = 0; j < np && rest > 0; j++) {
-        const k = pos[j];
-        if (rho[k] !== t) continue;
-        const yk = y[k];
-        const take = yk < rest ? yk : rest;
-        rest -= take;
+      let tied = 0;
+      for (let j = gt; j < lt; j++) tied += py[j];
+      const rest = cap - above;
+      const f = rest <= 0 ? 0 : rest >= tied ? 1 : rest / tied;
+      for (let j = gt; j < lt; j++) {
+        const k = pk[j];
+        const take = f * py[j];
+        z[k] = f;
         value += c[k] * take;
         capacityUsed[s[k]] += take;
         skipUsed[s[k]] += d[k] * take;
-        if (acc) acc[k] += (weight * take) / yk;
       }
+      for (let j = lt; j < np; j++) z[pk[j]] = 0;
     }
-    return { dual, value, capacityUsed, skipUsed, licensorPrice };
+    return { inner, value, capacityUsed, skipUsed, licensorPrice };
   }
 }
 
+/** Where weightedThreshold left the items: [0, gt) above the key, [gt, lt) equal, [lt, n) below. */
+export const split = { gt: 0, lt: 0 };
+
 /**
  * The key t at which the weight of keys sorted descending first reaches target (total weight of
- * the items exceeds target). Quickselect with a three-way partition; reorders idx[0..n).
+ * the items exceeds target). Quickselect with a three-way partition over parallel arrays (key,
+ * weight, payload), reordered in place; the final layout is left in `split`.
  */
-export function weightedThreshold(
-  idx: Int32Array,
-  n: number,
-  key: Float64Array,
-  weight: Float64Array,
-  target: number,
-): number {
+export function weightedThreshold(key: Float64Array, weight: Float64Array, payload: Int32Array, n: number, target: number): number {
   let lo = 0;
   let hi = n;
   for (;;) {
-    if (hi - lo <= 1) return key[idx[lo]];
-    const a = key[idx[lo]];
-    const b = key[idx[(lo + hi) >>> 1]];
-    const c = key[idx[hi - 1]];
+    if (hi - lo <= 1) {
+      split.gt = lo;
+      split.lt = lo + 1;
+      return key[lo];
+    }
+    const a = key[lo];
+    const b = key[(lo + hi) >>> 1];
+    const c = key[hi - 1];
     const p = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
     // [lo, gt) > p, [gt, i) == p, [lt, hi) < p
     let gt = lo;
@@ -169,31 +217,41 @@ export function weightedThreshold(
     let wGt = 0;
     let wEq = 0;
     while (i < lt) {
-      const v = key[idx[i]];
+      const v = key[i];
       if (v > p) {
-        wGt += weight[idx[i]];
-        const tmp = idx[gt];
-        idx[gt] = idx[i];
-        idx[i] = tmp;
+        wGt += weight[i];
+        swap(key, weight, payload, gt, i);
         gt++;
         i++;
       } else if (v < p) {
         lt--;
-        const tmp = idx[lt];
-        idx[lt] = idx[i];
-        idx[i] = tmp;
+        swap(key, weight, payload, lt, i);
       } else {
-        wEq += weight[idx[i]];
+        wEq += weight[i];
         i++;
       }
     }
     if (wGt >= target && gt > lo) {
       hi = gt;
     } else if (wGt + wEq >= target || lt >= hi) {
+      split.gt = gt;
+      split.lt = lt;
       return p;
     } else {
       target -= wGt + wEq;
       lo = lt;
     }
   }
+}
+
+function swap(key: Float64Array, weight: Float64Array, payload: Int32Array, i: number, j: number): void {
+  const kv = key[i];
+  key[i] = key[j];
+  key[j] = kv;
+  const wv = weight[i];
+  weight[i] = weight[j];
+  weight[j] = wv;
+  const pv = payload[i];
+  payload[i] = payload[j];
+  payload[j] = pv;
 }

@@ -2,16 +2,32 @@
  * Solves one market's allocation LP by column generation over surface prices (Dantzig-Wolfe on
  * the surface constraints, licensor caps kept in the closed-form pricing): the master mixes priced
  * responses under the surface capacity and skip rows; its duals are the next surface prices. Every
- * pricing yields a valid dual bound; the mixed response is the primal. The loop stops once the
+ * full pricing yields a valid dual bound; the mixed response is the primal. The loop stops once the
  * relative gap is below the tolerance; x is then repaired to exact feasibility and certified.
+ *
+ * Most rows' responses never change once the prices are roughly right, so the loop works on a core:
+ * the rows whose net value is near their licensor's threshold at a reference price point. Rows off
+ * the core keep their reference response; the master mixes responses of the core alone (each still
+ * a whole, licensor-feasible x). When that restricted problem has converged, one full pass at its
+ * best prices checks the bound over every row: a row whose response differs joins the core. The
+ * reference prices come from the same method on a stride sample of the rows (recursively).
  */
 import type { Certificate } from '../../snapshot/contract.ts';
 import { solveMaster } from './master.ts';
-import { PricingOracle, weightedThreshold, type PriceResult } from './pricing.ts';
+import { Block, weightedThreshold } from './pricing.ts';
 import type { MarketProblem, MarketSolution, SurfacePrices } from './problem.ts';
 
 /** Weight of the best dual point in the smoothed prices. */
 const SMOOTHING = 0.5;
+/** Below this many rows the loop prices every row; above, it works on a core. */
+const CORE_ABOVE = 6000;
+/** Fraction of rows in the first core (the ones nearest their threshold); doubled on each expansion. */
+const CORE_FRACTION = 0.06;
+/** A block this large takes its reference prices from a stride sample of 1 in SAMPLE_STRIDE rows. */
+const SAMPLE_ABOVE = 6000;
+const SAMPLE_STRIDE = 8;
+/** The sample only places the prices: a looser gap will do. */
+const SAMPLE_TOLERANCE = 1e-3;
 
 export interface SolveOptions {
   tolerance: number;
@@ -19,166 +35,162 @@ export interface SolveOptions {
   warmStart?: SurfacePrices;
 }
 
-interface Column {
+interface Prices {
   lambda: Float64Array;
   mu: Float64Array;
-  result: PriceResult;
-  /** the response's x_r / upper_r per active row, kept while memory allows (else recomputed) */
-  z?: Float64Array;
 }
 
-/** Stored responses, in rows x columns: beyond this, responses are recomputed from their prices. */
-const STORED_ENTRIES = 8_000_000;
+interface Bound extends Prices {
+  dual: number;
+  licensorPrice: Float64Array;
+}
+
+interface Column extends Prices {
+  value: number;
+  capacityUsed: Float64Array;
+  skipUsed: Float64Array;
+  /** shares of the rows idx (the core when priced), or of every row when idx is undefined */
+  z: Float64Array;
+  idx?: Int32Array;
+}
+
+interface Stats {
+  iterations: number;
+  pricings: number;
+  pricedRows: number;
+}
+
+interface Scales {
+  omega: number;
+  capScale: Float64Array;
+  skipScale: Float64Array;
+}
+
+interface EngineResult {
+  best: Bound;
+  columns: Column[];
+  weights: Float64Array;
+  /** the reference response: core columns hold it on every row off their idx */
+  z0: Float64Array;
+}
 
 export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolution {
   const n = p.value.length;
   const S = p.capacity.length;
   const L = p.licensorCap.length;
-  checkProblem(p);
+  checkShape(p);
 
-  // Rows that can never help are fixed to 0: no headroom, no capacity, or a row that only costs.
-  const active = new Uint8Array(n);
+  // One pass: validate, mark the rows that can help (the rest are fixed to 0: no headroom, no
+  // capacity or cap, or a row that only costs) and count them per (licensor, surface).
+  const { value, headroom, upper, skipExcess, surface, licensor, capacity, licensorCap } = p;
+  const counts = new Int32Array(L * S + 1);
+  const zeroCapPrice = new Float64Array(S);
+  let m = 0;
   for (let r = 0; r < n; r++) {
-    const g = p.surface[r];
-    active[r] =
-      p.headroom[r] > 0 && p.upper[r] > 0 && p.capacity[g] > 0 && !(p.value[r] <= 0 && p.skipExcess[r] >= 0) ? 1 : 0;
+    const v = value[r];
+    const h = headroom[r];
+    const u = upper[r];
+    const e = skipExcess[r];
+    const g = surface[r];
+    const l = licensor[r];
+    if (!(v - v === 0) || !(e - e === 0) || !(h >= 0 && h < Infinity) || !(u >= 0 && u < Infinity)) {
+      throw new RangeError(`allocation problem: row ${r} has a non-finite or negative coefficient`);
+    }
+    if (!(g >= 0 && g < S && l >= 0 && l < L)) throw new RangeError(`allocation problem: row ${r} names an unknown surface or licensor`);
+    const cap = capacity[g];
+    if (!(cap > 0)) {
+      // Surfaces without capacity: any price keeps their rows out; report one that does.
+      if (v > zeroCapPrice[g]) zeroCapPrice[g] = v;
+      continue;
+    }
+    if (h > 0 && u > 0 && licensorCap[l] > 0 && !(v <= 0 && e >= 0)) {
+      counts[l * S + g + 1]++;
+      m++;
+    }
   }
-  const oracle = new PricingOracle(p, active);
-  const m = oracle.rows.length;
-
-  // Scales keep the master's numbers near 1.
+  for (let i = 0; i < L * S; i++) counts[i + 1] += counts[i];
+  const rows = new Int32Array(m);
+  const c = new Float64Array(m);
+  const y = new Float64Array(m);
+  const d = new Float64Array(m);
+  const s = new Int32Array(m);
+  const lic = new Int32Array(m);
   let omega = 0;
   const skipScale = new Float64Array(S);
-  for (let k = 0; k < m; k++) {
-    omega += Math.abs(oracle.c[k]) * oracle.y[k];
-    skipScale[oracle.s[k]] += Math.abs(oracle.d[k]) * oracle.y[k];
+  for (let r = 0; r < n; r++) {
+    const v = value[r];
+    const h = headroom[r];
+    const u = upper[r];
+    const e = skipExcess[r];
+    const g = surface[r];
+    const l = licensor[r];
+    if (!(h > 0 && u > 0 && capacity[g] > 0 && licensorCap[l] > 0 && !(v <= 0 && e >= 0))) continue;
+    const k = counts[l * S + g]++;
+    const yk = h * u;
+    rows[k] = r;
+    c[k] = v;
+    y[k] = yk;
+    d[k] = e;
+    s[k] = g;
+    lic[k] = l;
+    omega += Math.abs(v) * yk;
+    skipScale[g] += Math.abs(e) * yk;
   }
+  // Scales keep the master's numbers near 1.
   if (!(omega > 0)) omega = 1;
   const capScale = new Float64Array(S);
   for (let g = 0; g < S; g++) {
-    capScale[g] = p.capacity[g] > 0 ? p.capacity[g] : 1;
+    capScale[g] = capacity[g] > 0 ? capacity[g] : 1;
     if (!(skipScale[g] > 0)) skipScale[g] = 1;
   }
+  const full = new Block(S, c, y, d, s, lic, licensorCap);
+  const scales: Scales = { omega, capScale, skipScale };
+  const stats: Stats = { iterations: 0, pricings: 0, pricedRows: 0 };
+  const start = opts.warmStart
+    ? { lambda: clampPrices(opts.warmStart.capacity, S), mu: clampPrices(opts.warmStart.skip, S) }
+    : undefined;
+  const res = engine(full, capacity, scales, opts.tolerance, opts.maxIterations, start, stats, true);
+  const { best, columns, weights, z0 } = res;
 
-  const columns: Column[] = [];
-  let pricings = 0;
-  let stored = 0;
-  let pricedRows = 0;
-  const price = (lambda: Float64Array, mu: Float64Array): Column => {
-    pricings++;
-    pricedRows += m;
-    const z = stored + m <= STORED_ENTRIES ? new Float64Array(m) : undefined;
-    if (z) stored += m;
-    const col: Column = { lambda, mu, result: oracle.price(lambda, mu, z), z };
-    columns.push(col);
-    return col;
-  };
-  let best = price(
-    opts.warmStart ? clampPrices(opts.warmStart.capacity, S) : fillPrices(oracle, p.capacity),
-    opts.warmStart ? clampPrices(opts.warmStart.skip, S) : new Float64Array(S),
-  );
-  let weights: Float64Array = new Float64Array(0);
-  let primal = 0;
-  let iterations = 0;
-  const rows = 2 * S + 1;
-  const b = new Float64Array(rows);
-  for (let g = 0; g < S; g++) b[g] = p.capacity[g] / capScale[g];
-  b[2 * S] = 1;
-  const stopGap = opts.tolerance * 0.5;
-
-  while (iterations < opts.maxIterations) {
-    iterations++;
-    const cvec = columns.map((col) => col.result.value / omega);
-    const a = columns.map((col) => {
-      const v = new Float64Array(rows);
-      for (let g = 0; g < S; g++) {
-        v[g] = col.result.capacityUsed[g] / capScale[g];
-        v[S + g] = col.result.skipUsed[g] / skipScale[g];
-      }
-      v[2 * S] = 1;
-      return v;
-    });
-    const master = solveMaster(cvec, a, b);
-    weights = master.w;
-    primal = master.objective * omega;
-    if (relativeGap(best.result.dual, primal, omega) <= stopGap) break;
-    const lambdaM = new Float64Array(S);
-    const muM = new Float64Array(S);
-    for (let g = 0; g < S; g++) {
-      lambdaM[g] = (master.y[g] * omega) / capScale[g];
-      muM[g] = (master.y[S + g] * omega) / skipScale[g];
-    }
-    const convexityPrice = master.y[2 * S] * omega;
-    // Reduced cost of a priced response against the master's duals: > 0 means it improves the master.
-    const reducedCost = (col: Column): number => {
-      let rc = col.result.value - convexityPrice;
-      for (let g = 0; g < S; g++) rc -= lambdaM[g] * col.result.capacityUsed[g] + muM[g] * col.result.skipUsed[g];
-      return rc;
-    };
-    // Smoothing (Wentges): price between the best dual point and the master's duals, which damps
-    // the oscillation of plain cutting planes; fall back to the master's duals when that misprices.
-    let col: Column;
-    if (SMOOTHING > 0 && columns.length > 1) {
-      const lambda = new Float64Array(S);
-      const mu = new Float64Array(S);
-      for (let g = 0; g < S; g++) {
-        lambda[g] = SMOOTHING * best.lambda[g] + (1 - SMOOTHING) * lambdaM[g];
-        mu[g] = SMOOTHING * best.mu[g] + (1 - SMOOTHING) * muM[g];
-      }
-      col = price(lambda, mu);
-      if (col.result.dual < best.result.dual) best = col;
-      if (reducedCost(col) <= 1e-12 * omega) {
-        col = price(lambdaM, muM);
-        if (col.result.dual < best.result.dual) best = col;
-      }
-    } else {
-      col = price(lambdaM, muM);
-      if (col.result.dual < best.result.dual) best = col;
-    }
-    // No column prices out at the master's duals: the master's optimum is the LP's.
-    if (reducedCost(col) <= 1e-12 * omega) break;
-    if (relativeGap(best.result.dual, primal, omega) <= stopGap) break;
-  }
-
-  // The primal: the master's mixture of priced responses, recomputed (each is a pure function of its prices).
-  const z = new Float64Array(m);
-  for (let k = 0; k < weights.length; k++) {
-    const w = weights[k];
+  // The primal: the master's mixture of responses, row by row.
+  const zsum = new Float64Array(m);
+  let wRef = 0;
+  for (let j = 0; j < weights.length; j++) {
+    const w = weights[j];
     if (!(w > 0)) continue;
-    const zk = columns[k].z;
-    if (zk) {
-      for (let i = 0; i < m; i++) z[i] += w * zk[i];
+    const col = columns[j];
+    if (col.idx) {
+      wRef += w;
+      const { idx, z } = col;
+      for (let i = 0; i < idx.length; i++) zsum[idx[i]] += w * (z[i] - z0[idx[i]]);
     } else {
-      pricings++;
-      pricedRows += m;
-      oracle.price(columns[k].lambda, columns[k].mu, z, w);
+      const z = col.z;
+      for (let k = 0; k < m; k++) zsum[k] += w * z[k];
     }
   }
+  if (wRef > 0) for (let k = 0; k < m; k++) zsum[k] += wRef * z0[k];
   const x = new Float64Array(n);
   for (let k = 0; k < m; k++) {
-    const r = oracle.rows[k];
-    x[r] = Math.min(p.upper[r], Math.max(0, z[k] * p.upper[r]));
+    const r = rows[k];
+    const u = upper[r];
+    const v = zsum[k] * u;
+    x[r] = v < 0 ? 0 : v > u ? u : v;
   }
-  repair(p, x);
-  const usage = usageOf(p, x);
+  const usage = repair(p, x, rows);
 
   const capacityPrice = best.lambda.slice();
   const skipPrice = best.mu.slice();
-  // Surfaces without capacity: any price keeps their rows out; report one that does.
-  for (let r = 0; r < n; r++) {
-    const g = p.surface[r];
-    if (!(p.capacity[g] > 0) && p.value[r] > capacityPrice[g]) capacityPrice[g] = p.value[r];
-  }
+  for (let g = 0; g < S; g++) if (zeroCapPrice[g] > capacityPrice[g]) capacityPrice[g] = zeroCapPrice[g];
   let maxViolation = 0;
   for (let g = 0; g < S; g++) {
     maxViolation = Math.max(
       maxViolation,
-      excess(usage.capacityUsed[g], p.capacity[g]),
+      excess(usage.capacityUsed[g], capacity[g]),
       Math.max(0, usage.skipUsed[g]) / skipScale[g],
     );
   }
-  for (let l = 0; l < L; l++) maxViolation = Math.max(maxViolation, excess(usage.licensorUsed[l], p.licensorCap[l]));
-  const dualBound = m === 0 ? 0 : Math.max(best.result.dual, usage.value);
+  for (let l = 0; l < L; l++) maxViolation = Math.max(maxViolation, excess(usage.licensorUsed[l], licensorCap[l]));
+  const dualBound = m === 0 ? 0 : Math.max(best.dual, usage.value);
   const certificate: Certificate = {
     primal: usage.value,
     dual_bound: dualBound,
@@ -189,60 +201,316 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     x,
     capacityPrice,
     skipPrice,
-    licensorPrice: best.result.licensorPrice.slice(),
+    licensorPrice: best.licensorPrice.slice(),
     capacityUsed: usage.capacityUsed,
     skipUsed: usage.skipUsed,
     licensorUsed: usage.licensorUsed,
     certificate,
-    iterations,
-    pricings,
-    pricedRows,
+    iterations: stats.iterations,
+    pricings: stats.pricings,
+    pricedRows: stats.pricedRows,
   };
+}
+
+/**
+ * Column generation on the rows of F under the surface rows (capacity, skip budget <= 0).
+ * Returns the best dual point over full pricings and the master's final mixture.
+ */
+function engine(
+  F: Block,
+  capacity: Float64Array,
+  scales: Scales,
+  tolerance: number,
+  maxIterations: number,
+  start: Prices | undefined,
+  stats: Stats,
+  top: boolean,
+): EngineResult {
+  const S = capacity.length;
+  const n = F.n;
+  const { omega, capScale, skipScale } = scales;
+  const p0 = start ?? (n > SAMPLE_ABOVE ? samplePrices(F, capacity, maxIterations, stats) : fillPrices(F, capacity));
+
+  const surfaceTerm = (pr: Prices): number => {
+    let t = 0;
+    for (let g = 0; g < S; g++) t += pr.lambda[g] * capacity[g];
+    return t;
+  };
+  const columns: Column[] = [];
+  const fullPrice = (pr: Prices): { col: Column; bound: Bound } => {
+    if (top) stats.pricings++;
+    stats.pricedRows += n;
+    const z = new Float64Array(n);
+    const r = F.price(pr.lambda, pr.mu, z);
+    const col: Column = { ...pr, value: r.value, capacityUsed: r.capacityUsed, skipUsed: r.skipUsed, z };
+    columns.push(col);
+    return { col, bound: { ...pr, dual: surfaceTerm(pr) + r.inner, licensorPrice: r.licensorPrice } };
+  };
+
+  const first = fullPrice(p0);
+  const z0 = first.col.z;
+  let best = first.bound;
+  const exact = n <= CORE_ABOVE;
+
+  // The core and the fixed contribution of the rows off it (at their reference response z0).
+  const inCore = new Uint8Array(exact ? 0 : n);
+  let core: Block = F;
+  let coreIdx: Int32Array | undefined;
+  let fixedValue = 0;
+  const fixedCap = new Float64Array(S);
+  const fixedSkip = new Float64Array(S);
+  let fraction = CORE_FRACTION;
+  const rebuildCore = (): void => {
+    let k = 0;
+    for (let i = 0; i < n; i++) k += inCore[i];
+    const idx = new Int32Array(k);
+    const caps = F.caps.slice();
+    fixedValue = 0;
+    fixedCap.fill(0);
+    fixedSkip.fill(0);
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      if (inCore[i]) {
+        idx[j++] = i;
+        continue;
+      }
+      const zi = z0[i];
+      if (zi === 0) continue;
+      const t = zi * F.y[i];
+      fixedValue += F.c[i] * t;
+      fixedCap[F.s[i]] += t;
+      fixedSkip[F.s[i]] += F.d[i] * t;
+      caps[F.lic[i]] -= t;
+    }
+    for (let l = 0; l < caps.length; l++) if (caps[l] < 0) caps[l] = 0;
+    coreIdx = idx;
+    core = F.gather(idx, caps);
+  };
+  if (!exact) {
+    markCore(F, p0, first.bound.licensorPrice, bandFor(F, p0, first.bound.licensorPrice, fraction), inCore, undefined, z0);
+    rebuildCore();
+  }
+  // At the reference point the core's response is the full response: the same bound.
+  let bestR: Bound = best;
+
+  const corePrice = (pr: Prices): { col: Column; bound: Bound } => {
+    if (exact) return fullPrice(pr);
+    stats.pricedRows += core.n;
+    const z = new Float64Array(core.n);
+    const r = core.price(pr.lambda, pr.mu, z);
+    const capacityUsed = new Float64Array(S);
+    const skipUsed = new Float64Array(S);
+    let dual = surfaceTerm(pr) + fixedValue + r.inner;
+    for (let g = 0; g < S; g++) {
+      capacityUsed[g] = fixedCap[g] + r.capacityUsed[g];
+      skipUsed[g] = fixedSkip[g] + r.skipUsed[g];
+      dual -= pr.lambda[g] * fixedCap[g] + pr.mu[g] * fixedSkip[g];
+    }
+    const col: Column = { ...pr, value: fixedValue + r.value, capacityUsed, skipUsed, z, idx: coreIdx };
+    columns.push(col);
+    return { col, bound: { ...pr, dual, licensorPrice: r.licensorPrice } };
+  };
+
+  let weights: Float64Array = new Float64Array(0);
+  const rowsM = 2 * S + 1;
+  const b = new Float64Array(rowsM);
+  for (let g = 0; g < S; g++) b[g] = capacity[g] / capScale[g];
+  b[2 * S] = 1;
+  const stopGap = tolerance * 0.5;
+  const innerGap = tolerance * 0.25;
+  const cvec: number[] = [];
+  const a: Float64Array[] = [];
+  let iterations = 0;
+
+  while (iterations < maxIterations) {
+    iterations++;
+    if (top) stats.iterations++;
+    for (let j = cvec.length; j < columns.length; j++) {
+      const col = columns[j];
+      cvec.push(col.value / omega);
+      const v = new Float64Array(rowsM);
+      for (let g = 0; g < S; g++) {
+        v[g] = col.capacityUsed[g] / capScale[g];
+        v[S + g] = col.skipUsed[g] / skipScale[g];
+      }
+      v[2 * S] = 1;
+      a.push(v);
+    }
+    const master = solveMaster(cvec, a, b);
+    weights = master.w;
+    const primal = master.objective * omega;
+    if (relativeGap(best.dual, primal, omega) <= stopGap) break;
+
+    if (!exact && relativeGap(bestR.dual, primal, omega) <= innerGap) {
+      // The core has converged: check its prices against every row.
+      const { col, bound } = fullPrice(bestR);
+      if (bound.dual < best.dual) best = bound;
+      if (relativeGap(best.dual, primal, omega) <= stopGap) break;
+      fraction *= 2;
+      markCore(F, bound, bound.licensorPrice, bandFor(F, bound, bound.licensorPrice, fraction), inCore, col.z, z0);
+      rebuildCore();
+      // Every row off the core responds at these prices as at the reference: the bounds agree.
+      bestR = bound;
+      continue;
+    }
+
+    const lambdaM = new Float64Array(S);
+    const muM = new Float64Array(S);
+    for (let g = 0; g < S; g++) {
+      lambdaM[g] = (master.y[g] * omega) / capScale[g];
+      muM[g] = (master.y[S + g] * omega) / skipScale[g];
+    }
+    const convexityPrice = master.y[2 * S] * omega;
+    // Reduced cost of a priced response against the master's duals: > 0 means it improves the master.
+    const reducedCost = (col: Column): number => {
+      let rc = col.value - convexityPrice;
+      for (let g = 0; g < S; g++) rc -= lambdaM[g] * col.capacityUsed[g] + muM[g] * col.skipUsed[g];
+      return rc;
+    };
+    const take = (pr: Prices): Column => {
+      const { col, bound } = corePrice(pr);
+      if (bound.dual < bestR.dual) bestR = bound;
+      if (exact && bound.dual < best.dual) best = bound;
+      return col;
+    };
+    // Smoothing (Wentges): price between the best dual point and the master's duals, which damps
+    // the oscillation of plain cutting planes; fall back to the master's duals when that misprices.
+    let col: Column;
+    if (SMOOTHING > 0 && columns.length > 1) {
+      const lambda = new Float64Array(S);
+      const mu = new Float64Array(S);
+      for (let g = 0; g < S; g++) {
+        lambda[g] = SMOOTHING * bestR.lambda[g] + (1 - SMOOTHING) * lambdaM[g];
+        mu[g] = SMOOTHING * bestR.mu[g] + (1 - SMOOTHING) * muM[g];
+      }
+      col = take({ lambda, mu });
+      if (reducedCost(col) <= 1e-12 * omega) col = take({ lambda: lambdaM, mu: muM });
+    } else {
+      col = take({ lambda: lambdaM, mu: muM });
+    }
+    // No column prices out at the master's duals: the master's optimum is the (restricted) LP's.
+    if (exact && reducedCost(col) <= 1e-12 * omega) break;
+    if (relativeGap(best.dual, primal, omega) <= stopGap) break;
+  }
+  // The master may have stopped before seeing the last columns: weights cover the first ones only.
+  return { best, columns, weights, z0 };
+}
+
+/**
+ * Marks the rows whose net value at pr lies within band of their licensor's threshold, and the rows
+ * whose response z (at pr) differs from the reference z0.
+ */
+function markCore(
+  F: Block,
+  pr: Prices,
+  licensorPrice: Float64Array,
+  band: number,
+  inCore: Uint8Array,
+  z: Float64Array | undefined,
+  z0: Float64Array,
+): void {
+  const { c, d, segStart, segSurface, licSeg } = F;
+  const L = licSeg.length - 1;
+  for (let l = 0; l < L; l++) {
+    const t = licensorPrice[l];
+    for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
+      const g = segSurface[q];
+      const lam = pr.lambda[g] + t;
+      const mg = pr.mu[g];
+      const e = segStart[q + 1];
+      for (let k = segStart[q]; k < e; k++) {
+        const v = c[k] - lam - mg * d[k];
+        if (v <= band && v >= -band) inCore[k] = 1;
+      }
+    }
+  }
+  if (z) for (let k = 0; k < F.n; k++) if (z[k] !== z0[k]) inCore[k] = 1;
+}
+
+/** The distance from the threshold within which a fraction of the rows lie (from a stride sample). */
+function bandFor(F: Block, pr: Prices, licensorPrice: Float64Array, fraction: number): number {
+  const step = 16;
+  const n = F.n;
+  const k = Math.ceil(n / step);
+  const m = new Float64Array(k);
+  for (let i = 0, j = 0; i < n; i += step, j++) {
+    m[j] = Math.abs(F.c[i] - pr.lambda[F.s[i]] - licensorPrice[F.lic[i]] - pr.mu[F.s[i]] * F.d[i]);
+  }
+  m.sort();
+  return m[Math.min(k - 1, Math.floor(fraction * k))];
+}
+
+/**
+ * Reference prices from a stride sample of the rows: the same LP over every SAMPLE_STRIDE-th row,
+ * its capacities and caps scaled by the share of headroom sampled.
+ */
+function samplePrices(F: Block, capacity: Float64Array, maxIterations: number, stats: Stats): Prices {
+  const S = capacity.length;
+  const L = F.caps.length;
+  const n = F.n;
+  const k = Math.ceil(n / SAMPLE_STRIDE);
+  const idx = new Int32Array(k);
+  const yAll = new Float64Array(S);
+  const ySam = new Float64Array(S);
+  const lAll = new Float64Array(L);
+  const lSam = new Float64Array(L);
+  for (let i = 0; i < n; i++) {
+    yAll[F.s[i]] += F.y[i];
+    lAll[F.lic[i]] += F.y[i];
+  }
+  for (let i = 0, j = 0; i < n; i += SAMPLE_STRIDE, j++) {
+    idx[j] = i;
+    ySam[F.s[i]] += F.y[i];
+    lSam[F.lic[i]] += F.y[i];
+  }
+  const caps = new Float64Array(L);
+  for (let l = 0; l < L; l++) caps[l] = lAll[l] > 0 ? (F.caps[l] * lSam[l]) / lAll[l] : 0;
+  const cap = new Float64Array(S);
+  for (let g = 0; g < S; g++) cap[g] = yAll[g] > 0 ? (capacity[g] * ySam[g]) / yAll[g] : 0;
+  const sub = F.gather(idx, caps);
+  let omega = 0;
+  const skipScale = new Float64Array(S);
+  for (let i = 0; i < sub.n; i++) {
+    omega += Math.abs(sub.c[i]) * sub.y[i];
+    skipScale[sub.s[i]] += Math.abs(sub.d[i]) * sub.y[i];
+  }
+  if (!(omega > 0)) omega = 1;
+  const capScale = new Float64Array(S);
+  for (let g = 0; g < S; g++) {
+    capScale[g] = cap[g] > 0 ? cap[g] : 1;
+    if (!(skipScale[g] > 0)) skipScale[g] = 1;
+  }
+  const res = engine(sub, cap, { omega, capScale, skipScale }, SAMPLE_TOLERANCE, maxIterations, undefined, stats, false);
+  return { lambda: res.best.lambda, mu: res.best.mu };
 }
 
 /**
  * A cold start: per surface, the value at which the surface would just fill if neither licensor
  * caps nor the skip budget existed (a weighted quantile of the rows' values).
  */
-function fillPrices(oracle: PricingOracle, capacity: Float64Array): Float64Array {
+function fillPrices(F: Block, capacity: Float64Array): Prices {
   const S = capacity.length;
-  const m = oracle.rows.length;
-  const prices = new Float64Array(S);
-  const counts = new Int32Array(S);
-  const total = new Float64Array(S);
-  for (let k = 0; k < m; k++) {
-    if (oracle.c[k] > 0) {
-      counts[oracle.s[k]]++;
-      total[oracle.s[k]] += oracle.y[k];
-    }
-  }
-  // A start point needs no precision: a deterministic stride sample of each surface's rows will do.
-  const stride = Int32Array.from(counts, (c) => Math.max(1, Math.ceil(c / SAMPLE)));
-  const start = new Int32Array(S + 1);
-  for (let g = 0; g < S; g++) start[g + 1] = start[g] + Math.ceil(counts[g] / stride[g]);
-  const idx = new Int32Array(start[S]);
-  const fill = start.slice(0, S);
-  const seen = new Int32Array(S);
-  const sampled = new Float64Array(S);
-  for (let k = 0; k < m; k++) {
-    if (!(oracle.c[k] > 0)) continue;
-    const g = oracle.s[k];
-    if (seen[g]++ % stride[g] === 0) {
-      idx[fill[g]++] = k;
-      sampled[g] += oracle.y[k];
-    }
-  }
+  const n = F.n;
+  const lambda = new Float64Array(S);
+  const key = new Float64Array(n);
+  const weight = new Float64Array(n);
+  const payload = new Int32Array(n);
   for (let g = 0; g < S; g++) {
-    if (!(total[g] > capacity[g]) || fill[g] === start[g]) continue;
-    const target = (capacity[g] * sampled[g]) / total[g];
-    const part = idx.subarray(start[g], fill[g]);
-    prices[g] = Math.max(0, weightedThreshold(part, part.length, oracle.c, oracle.y, target));
+    let k = 0;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      if (F.s[i] !== g || !(F.c[i] > 0)) continue;
+      key[k] = F.c[i];
+      weight[k] = F.y[i];
+      payload[k] = i;
+      total += F.y[i];
+      k++;
+    }
+    if (!(total > capacity[g]) || k === 0) continue;
+    lambda[g] = Math.max(0, weightedThreshold(key, weight, payload, k, capacity[g]));
   }
-  return prices;
+  return { lambda, mu: new Float64Array(S) };
 }
-
-/** Rows per surface behind the cold-start estimate. */
-const SAMPLE = 2048;
 
 export function relativeGap(dual: number, primal: number, scale: number): number {
   const diff = dual - primal;
@@ -261,16 +529,21 @@ function clampPrices(v: ArrayLike<number>, S: number): Float64Array {
   return out;
 }
 
-/** Sums of the solution per constraint, and its objective. */
-export function usageOf(
-  p: MarketProblem,
-  x: Float64Array,
-): { value: number; capacityUsed: Float64Array; skipUsed: Float64Array; licensorUsed: Float64Array } {
+interface Usage {
+  value: number;
+  capacityUsed: Float64Array;
+  skipUsed: Float64Array;
+  licensorUsed: Float64Array;
+}
+
+/** Sums of the solution per constraint, and its objective (rows: the only rows where x may be > 0). */
+function usageOf(p: MarketProblem, x: Float64Array, rows: Int32Array): Usage {
   const capacityUsed = new Float64Array(p.capacity.length);
   const skipUsed = new Float64Array(p.capacity.length);
   const licensorUsed = new Float64Array(p.licensorCap.length);
   let value = 0;
-  for (let r = 0; r < x.length; r++) {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
     const xr = x[r];
     if (xr === 0) continue;
     const y = p.headroom[r] * xr;
@@ -285,13 +558,14 @@ export function usageOf(
 /**
  * Rounding can leave the mixed solution a hair outside a constraint. Shrink the rows that consume a
  * violated skip budget, then scale everything by the largest factor that fits every capacity and
- * cap (uniform scaling keeps each skip budget, whose right-hand side is 0).
+ * cap (uniform scaling keeps each skip budget, whose right-hand side is 0). Returns the final usage.
  */
-function repair(p: MarketProblem, x: Float64Array): void {
+function repair(p: MarketProblem, x: Float64Array, rows: Int32Array): Usage {
   const S = p.capacity.length;
   const pos = new Float64Array(S);
   const neg = new Float64Array(S);
-  for (let r = 0; r < x.length; r++) {
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
     if (x[r] === 0) continue;
     const t = p.headroom[r] * p.skipExcess[r] * x[r];
     if (t > 0) pos[p.surface[r]] += t;
@@ -306,18 +580,25 @@ function repair(p: MarketProblem, x: Float64Array): void {
     }
   }
   if (anyShrink) {
-    for (let r = 0; r < x.length; r++) if (p.skipExcess[r] > 0) x[r] *= shrink[p.surface[r]];
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k];
+      if (p.skipExcess[r] > 0) x[r] *= shrink[p.surface[r]];
+    }
   }
-  const u = usageOf(p, x);
+  let u = usageOf(p, x, rows);
   let theta = 1;
   for (let g = 0; g < S; g++) if (u.capacityUsed[g] > p.capacity[g]) theta = Math.min(theta, p.capacity[g] / u.capacityUsed[g]);
   for (let l = 0; l < p.licensorCap.length; l++) {
     if (u.licensorUsed[l] > p.licensorCap[l]) theta = Math.min(theta, p.licensorCap[l] / u.licensorUsed[l]);
   }
-  if (theta < 1) for (let r = 0; r < x.length; r++) x[r] *= theta;
+  if (theta < 1) {
+    for (let k = 0; k < rows.length; k++) x[rows[k]] *= theta;
+    u = usageOf(p, x, rows);
+  }
+  return u;
 }
 
-function checkProblem(p: MarketProblem): void {
+function checkShape(p: MarketProblem): void {
   const n = p.value.length;
   for (const [name, arr] of [
     ['headroom', p.headroom],
@@ -327,14 +608,6 @@ function checkProblem(p: MarketProblem): void {
     ['licensor', p.licensor],
   ] as const) {
     if (arr.length !== n) throw new RangeError(`allocation problem: ${name} has ${arr.length} rows, value has ${n}`);
-  }
-  for (let r = 0; r < n; r++) {
-    if (!Number.isFinite(p.value[r]) || !Number.isFinite(p.skipExcess[r]) || !(p.headroom[r] >= 0 && p.headroom[r] < Infinity) || !(p.upper[r] >= 0 && p.upper[r] < Infinity)) {
-      throw new RangeError(`allocation problem: row ${r} has a non-finite or negative coefficient`);
-    }
-    if (p.surface[r] < 0 || p.surface[r] >= p.capacity.length || p.licensor[r] < 0 || p.licensor[r] >= p.licensorCap.length) {
-      throw new RangeError(`allocation problem: row ${r} names an unknown surface or licensor`);
-    }
   }
   for (const [name, arr] of [
     ['capacity', p.capacity],
