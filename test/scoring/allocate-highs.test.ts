@@ -30,3 +30,36 @@ describe('allocation LP against HiGHS', () => {
     expect(sol.certificate.max_violation).toBeLessThanOrEqual(1e-9);
   });
 });
+
+// Above a few thousand rows the solver works on a core of near-threshold rows with reference prices
+// from a sample: the same checks on markets large enough to take that path.
+const large: { seed: number; shape: (typeof SHAPES)[number]; size: number }[] = [
+  { seed: 2001, shape: 'mixed', size: 25_000 },
+  { seed: 2002, shape: 'skip-heavy', size: 25_000 },
+  { seed: 2003, shape: 'tight', size: 12_000 },
+  { seed: 2004, shape: 'dominant-licensor', size: 15_000 },
+  { seed: 2005, shape: 'ties', size: 10_000 },
+  { seed: 2006, shape: 'many-licensors', size: 20_000 },
+  { seed: 2007, shape: 'negative-values', size: 8_000 },
+  { seed: 2008, shape: 'loose', size: 9_000 },
+  { seed: 2009, shape: 'skip-heavy', size: 40_000 },
+];
+
+describe('allocation LP against HiGHS, large markets', () => {
+  it.each(large)('seed $seed, $shape, $size rows', ({ seed, shape, size }) => {
+    const p = randomInstance(seed, shape, size);
+    const sol = solveMarket(p, { tolerance: TOL, maxIterations: 500 });
+    const ref = highs.solve(toLpText(p));
+    expect(ref.Status).toBe('Optimal');
+    const opt = ref.ObjectiveValue;
+    const { primal, dual_bound: dual, gap } = sol.certificate;
+    const slack = 1e-7 * Math.max(1, Math.abs(opt));
+    expect(gap).toBeLessThanOrEqual(TOL);
+    expect(primal).toBeLessThanOrEqual(opt + slack);
+    expect(dual).toBeGreaterThanOrEqual(opt - slack);
+    expect(violation(p, sol.x)).toBeLessThanOrEqual(1e-9);
+    expect(sol.certificate.max_violation).toBeLessThanOrEqual(1e-9);
+    // The core path prices most rows far fewer times than there are pricing rounds.
+    expect(sol.pricedRows).toBeLessThan(10 * size);
+  });
+});

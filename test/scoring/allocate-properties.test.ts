@@ -85,6 +85,26 @@ describe('allocation properties', () => {
     expect(violation(p, warm.x)).toBeLessThanOrEqual(1e-9);
   });
 
+  it('is deterministic and accepts a warm start on markets large enough for the core path', () => {
+    const p = randomInstance(43, 'mixed', 30_000);
+    const a = solveMarket(p, opts);
+    const b = solveMarket(p, opts);
+    expect(Buffer.from(a.x.buffer).equals(Buffer.from(b.x.buffer))).toBe(true);
+    expect(a.certificate).toEqual(b.certificate);
+    expect(a.certificate.gap).toBeLessThanOrEqual(1e-4);
+    // A stale warm start (prices far off) still ends certified: the core grows until it holds.
+    for (const scale of [1, 0.3, 3]) {
+      const warm = solveMarket(p, {
+        ...opts,
+        warmStart: { capacity: a.capacityPrice.map((v) => v * scale), skip: a.skipPrice.map((v) => v * scale) },
+      });
+      expect(warm.certificate.gap).toBeLessThanOrEqual(1e-4);
+      expect(warm.certificate.dual_bound).toBeGreaterThanOrEqual(a.certificate.primal * (1 - 1e-12));
+      expect(warm.certificate.primal).toBeLessThanOrEqual(a.certificate.dual_bound * (1 + 1e-12));
+      expect(violation(p, warm.x)).toBeLessThanOrEqual(1e-9);
+    }
+  });
+
   it('rejects malformed problems', () => {
     const p = knapsack(1, 5);
     expect(() => solveMarket({ ...p, value: Float64Array.of(1, 2, NaN, 4, 5) }, opts)).toThrow(/row 2/);
