@@ -52,6 +52,8 @@ interface Column extends Prices {
   /** shares of the rows idx (the core when priced), or of every row when idx is undefined */
   z: Float64Array;
   idx?: Int32Array;
+  /** the reference response this column holds on every row off idx */
+  ref?: Float64Array;
 }
 
 interface Stats {
@@ -70,8 +72,6 @@ interface EngineResult {
   best: Bound;
   columns: Column[];
   weights: Float64Array;
-  /** the reference response: core columns hold it on every row off their idx */
-  z0: Float64Array;
 }
 
 export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolution {
@@ -150,25 +150,24 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     ? { lambda: clampPrices(opts.warmStart.capacity, S), mu: clampPrices(opts.warmStart.skip, S) }
     : undefined;
   const res = engine(full, capacity, scales, opts.tolerance, opts.maxIterations, start, stats, true);
-  const { best, columns, weights, z0 } = res;
+  const { best, columns, weights } = res;
 
-  // The primal: the master's mixture of responses, row by row.
+  // The primal: the master's mixture of responses, row by row (a core column is its reference
+  // response with the core rows replaced).
   const zsum = new Float64Array(m);
-  let wRef = 0;
+  const refWeight = new Map<Float64Array, number>();
   for (let j = 0; j < weights.length; j++) {
     const w = weights[j];
     if (!(w > 0)) continue;
-    const col = columns[j];
-    if (col.idx) {
-      wRef += w;
-      const { idx, z } = col;
-      for (let i = 0; i < idx.length; i++) zsum[idx[i]] += w * (z[i] - z0[idx[i]]);
+    const { idx, z, ref } = columns[j];
+    if (idx && ref) {
+      refWeight.set(ref, (refWeight.get(ref) ?? 0) + w);
+      for (let i = 0; i < idx.length; i++) zsum[idx[i]] += w * (z[i] - ref[idx[i]]);
     } else {
-      const z = col.z;
       for (let k = 0; k < m; k++) zsum[k] += w * z[k];
     }
   }
-  if (wRef > 0) for (let k = 0; k < m; k++) zsum[k] += wRef * z0[k];
+  for (const [ref, w] of refWeight) for (let k = 0; k < m; k++) zsum[k] += w * ref[k];
   const x = new Float64Array(n);
   for (let k = 0; k < m; k++) {
     const r = rows[k];
@@ -229,7 +228,8 @@ function engine(
   const S = capacity.length;
   const n = F.n;
   const { omega, capScale, skipScale } = scales;
-  const p0 = start ?? (n > SAMPLE_ABOVE ? samplePrices(F, capacity, maxIterations, stats) : fillPrices(F, capacity));
+  // A warm start only seeds the sample's solve: stale prices would center the core on the wrong rows.
+  const p0 = n > SAMPLE_ABOVE ? samplePrices(F, capacity, maxIterations, start, stats) : (start ?? fillPrices(F, capacity));
 
   const surfaceTerm = (pr: Prices): number => {
     let t = 0;
@@ -248,7 +248,7 @@ function engine(
   };
 
   const first = fullPrice(p0);
-  const z0 = first.col.z;
+  let z0 = first.col.z;
   let best = first.bound;
   const exact = n <= CORE_ABOVE;
 
@@ -287,7 +287,7 @@ function engine(
     core = F.gather(idx, caps);
   };
   if (!exact) {
-    markCore(F, p0, first.bound.licensorPrice, bandFor(F, p0, first.bound.licensorPrice, fraction), inCore, undefined, z0);
+    markCore(F, p0, first.bound.licensorPrice, bandFor(F, p0, first.bound.licensorPrice, fraction), inCore);
     rebuildCore();
   }
   // At the reference point the core's response is the full response: the same bound.
@@ -306,7 +306,7 @@ function engine(
       skipUsed[g] = fixedSkip[g] + r.skipUsed[g];
       dual -= pr.lambda[g] * fixedCap[g] + pr.mu[g] * fixedSkip[g];
     }
-    const col: Column = { ...pr, value: fixedValue + r.value, capacityUsed, skipUsed, z, idx: coreIdx };
+    const col: Column = { ...pr, value: fixedValue + r.value, capacityUsed, skipUsed, z, idx: coreIdx, ref: z0 };
     columns.push(col);
     return { col, bound: { ...pr, dual, licensorPrice: r.licensorPrice } };
   };
@@ -346,10 +346,13 @@ function engine(
       const { col, bound } = fullPrice(bestR);
       if (bound.dual < best.dual) best = bound;
       if (relativeGap(best.dual, primal, omega) <= stopGap) break;
-      fraction *= 2;
-      markCore(F, bound, bound.licensorPrice, bandFor(F, bound, bound.licensorPrice, fraction), inCore, col.z, z0);
+      // Re-center: these prices become the reference, with a somewhat wider core around them.
+      // Earlier columns keep their own reference; the master still mixes them.
+      fraction = Math.min(1, fraction * 1.5);
+      z0 = col.z;
+      inCore.fill(0);
+      markCore(F, bound, bound.licensorPrice, bandFor(F, bound, bound.licensorPrice, fraction), inCore);
       rebuildCore();
-      // Every row off the core responds at these prices as at the reference: the bounds agree.
       bestR = bound;
       continue;
     }
@@ -393,22 +396,11 @@ function engine(
     if (relativeGap(best.dual, primal, omega) <= stopGap) break;
   }
   // The master may have stopped before seeing the last columns: weights cover the first ones only.
-  return { best, columns, weights, z0 };
+  return { best, columns, weights };
 }
 
-/**
- * Marks the rows whose net value at pr lies within band of their licensor's threshold, and the rows
- * whose response z (at pr) differs from the reference z0.
- */
-function markCore(
-  F: Block,
-  pr: Prices,
-  licensorPrice: Float64Array,
-  band: number,
-  inCore: Uint8Array,
-  z: Float64Array | undefined,
-  z0: Float64Array,
-): void {
+/** Marks the rows whose net value at pr lies within band of their licensor's threshold. */
+function markCore(F: Block, pr: Prices, licensorPrice: Float64Array, band: number, inCore: Uint8Array): void {
   const { c, d, segStart, segSurface, licSeg } = F;
   const L = licSeg.length - 1;
   for (let l = 0; l < L; l++) {
@@ -424,7 +416,6 @@ function markCore(
       }
     }
   }
-  if (z) for (let k = 0; k < F.n; k++) if (z[k] !== z0[k]) inCore[k] = 1;
 }
 
 /** The distance from the threshold within which a fraction of the rows lie (from a stride sample). */
@@ -444,7 +435,7 @@ function bandFor(F: Block, pr: Prices, licensorPrice: Float64Array, fraction: nu
  * Reference prices from a stride sample of the rows: the same LP over every SAMPLE_STRIDE-th row,
  * its capacities and caps scaled by the share of headroom sampled.
  */
-function samplePrices(F: Block, capacity: Float64Array, maxIterations: number, stats: Stats): Prices {
+function samplePrices(F: Block, capacity: Float64Array, maxIterations: number, start: Prices | undefined, stats: Stats): Prices {
   const S = capacity.length;
   const L = F.caps.length;
   const n = F.n;
@@ -480,7 +471,7 @@ function samplePrices(F: Block, capacity: Float64Array, maxIterations: number, s
     capScale[g] = cap[g] > 0 ? cap[g] : 1;
     if (!(skipScale[g] > 0)) skipScale[g] = 1;
   }
-  const res = engine(sub, cap, { omega, capScale, skipScale }, SAMPLE_TOLERANCE, maxIterations, undefined, stats, false);
+  const res = engine(sub, cap, { omega, capScale, skipScale }, SAMPLE_TOLERANCE, maxIterations, start, stats, false);
   return { lambda: res.best.lambda, mu: res.best.mu };
 }
 
