@@ -6,6 +6,7 @@
  * rho of the marginal row (0 when the cap is slack). The Lagrangian at (lambda, mu, nu) is an upper
  * bound on the optimum for any nonnegative prices: that is the dual half of the certificate.
  */
+import { scratchF64, scratchI32 } from './scratch.ts';
 
 /** What one pricing pass returns besides the shares (z). */
 export interface PriceResult {
@@ -30,9 +31,6 @@ export class Block {
   readonly segSurface: Int32Array;
   /** licensor l holds segments [licSeg[l], licSeg[l + 1]) */
   readonly licSeg: Int32Array;
-  private readonly pv: Float64Array;
-  private readonly py: Float64Array;
-  private readonly pk: Int32Array;
   private readonly segY: Float64Array;
   private readonly segDY: Float64Array;
   private readonly segCY: Float64Array;
@@ -68,9 +66,6 @@ export class Block {
     this.segStart[segs] = n;
     // Licensors without rows own an empty segment range.
     for (let l = 0; l < L; l++) if (this.licSeg[l + 1] < this.licSeg[l]) this.licSeg[l + 1] = this.licSeg[l];
-    this.pv = new Float64Array(n);
-    this.py = new Float64Array(n);
-    this.pk = new Int32Array(n);
     this.segY = new Float64Array(segs);
     this.segDY = new Float64Array(segs);
     this.segCY = new Float64Array(segs);
@@ -100,7 +95,10 @@ export class Block {
    * at a licensor's threshold, which share what is left of the cap in proportion to y).
    */
   price(lambda: Float64Array, mu: Float64Array, z: Float64Array): PriceResult {
-    const { c, y, d, s, pv, py, pk, segStart, segSurface, licSeg, segY, segDY, segCY, caps } = this;
+    const pv = scratchF64('pv', this.n);
+    const py = scratchF64('py', this.n);
+    const pk = scratchI32('pk', this.n);
+    const { c, y, d, s, segStart, segSurface, licSeg, segY, segDY, segCY, caps } = this;
     const S = this.S;
     const L = caps.length;
     const capacityUsed = new Float64Array(S);

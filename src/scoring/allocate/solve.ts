@@ -15,6 +15,7 @@
 import type { Certificate } from '../../snapshot/contract.ts';
 import { solveMaster } from './master.ts';
 import { Block, weightedThreshold } from './pricing.ts';
+import { scratchF64, scratchI32 } from './scratch.ts';
 import type { MarketProblem, MarketSolution, SurfacePrices } from './problem.ts';
 
 /** Weight of the best dual point in the smoothed prices. */
@@ -80,12 +81,18 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   const L = p.licensorCap.length;
   checkShape(p);
 
-  // One pass: validate, mark the rows that can help (the rest are fixed to 0: no headroom, no
-  // capacity or cap, or a row that only costs) and count them per (licensor, surface).
+  // One pass: validate, and count the rows that can help per (licensor, surface). The rest are
+  // fixed to 0: no headroom, no capacity or cap, or a row that only costs.
   const { value, headroom, upper, skipExcess, surface, licensor, capacity, licensorCap } = p;
-  const counts = new Int32Array(L * S + 1);
+  const counts = scratchI32('counts', L * S + 1).fill(0);
   const zeroCapPrice = new Float64Array(S);
+  const open = new Uint8Array(L * S);
+  for (let l = 0; l < L; l++) {
+    if (!(licensorCap[l] > 0)) continue;
+    for (let g = 0; g < S; g++) open[l * S + g] = capacity[g] > 0 ? 1 : 0;
+  }
   let m = 0;
+  let bad = 0;
   for (let r = 0; r < n; r++) {
     const v = value[r];
     const h = headroom[r];
@@ -93,28 +100,31 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     const e = skipExcess[r];
     const g = surface[r];
     const l = licensor[r];
-    if (!(v - v === 0) || !(e - e === 0) || !(h >= 0 && h < Infinity) || !(u >= 0 && u < Infinity)) {
-      throw new RangeError(`allocation problem: row ${r} has a non-finite or negative coefficient`);
+    // NaN unless all four are finite; headroom and upper must also be >= 0.
+    if (!(v * 0 + e * 0 + h * 0 + u * 0 === 0) || h < 0 || u < 0 || g >>> 0 >= S || l >>> 0 >= L) {
+      bad = 1;
+      break;
     }
-    if (!(g >= 0 && g < S && l >= 0 && l < L)) throw new RangeError(`allocation problem: row ${r} names an unknown surface or licensor`);
-    const cap = capacity[g];
-    if (!(cap > 0)) {
-      // Surfaces without capacity: any price keeps their rows out; report one that does.
-      if (v > zeroCapPrice[g]) zeroCapPrice[g] = v;
-      continue;
-    }
-    if (h > 0 && u > 0 && licensorCap[l] > 0 && !(v <= 0 && e >= 0)) {
-      counts[l * S + g + 1]++;
+    const key = l * S + g;
+    if (h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0)) {
+      counts[key + 1]++;
       m++;
     }
   }
+  if (bad) checkRows(p);
+  for (let g = 0; g < S; g++) {
+    // Surfaces without capacity: any price keeps their rows out; report one that does.
+    if (capacity[g] > 0) continue;
+    for (let r = 0; r < n; r++) if (surface[r] === g && value[r] > zeroCapPrice[g]) zeroCapPrice[g] = value[r];
+  }
   for (let i = 0; i < L * S; i++) counts[i + 1] += counts[i];
-  const rows = new Int32Array(m);
-  const c = new Float64Array(m);
-  const y = new Float64Array(m);
-  const d = new Float64Array(m);
-  const s = new Int32Array(m);
-  const lic = new Int32Array(m);
+  const rows = scratchI32('rows', m);
+  const c = scratchF64('c', m);
+  const y = scratchF64('y', m);
+  const d = scratchF64('d', m);
+  const s = scratchI32('s', m);
+  const lic = scratchI32('lic', m);
+  const ub = scratchF64('ub', m);
   let omega = 0;
   const skipScale = new Float64Array(S);
   for (let r = 0; r < n; r++) {
@@ -124,8 +134,9 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     const e = skipExcess[r];
     const g = surface[r];
     const l = licensor[r];
-    if (!(h > 0 && u > 0 && capacity[g] > 0 && licensorCap[l] > 0 && !(v <= 0 && e >= 0))) continue;
-    const k = counts[l * S + g]++;
+    const key = l * S + g;
+    if (!(h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0))) continue;
+    const k = counts[key]++;
     const yk = h * u;
     rows[k] = r;
     c[k] = v;
@@ -133,6 +144,7 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     d[k] = e;
     s[k] = g;
     lic[k] = l;
+    ub[k] = u;
     omega += Math.abs(v) * yk;
     skipScale[g] += Math.abs(e) * yk;
   }
@@ -154,7 +166,7 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
 
   // The primal: the master's mixture of responses, row by row (a core column is its reference
   // response with the core rows replaced).
-  const zsum = new Float64Array(m);
+  const zsum = scratchF64('zsum', m).fill(0);
   const refWeight = new Map<Float64Array, number>();
   for (let j = 0; j < weights.length; j++) {
     const w = weights[j];
@@ -169,13 +181,7 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   }
   for (const [ref, w] of refWeight) for (let k = 0; k < m; k++) zsum[k] += w * ref[k];
   const x = new Float64Array(n);
-  for (let k = 0; k < m; k++) {
-    const r = rows[k];
-    const u = upper[r];
-    const v = zsum[k] * u;
-    x[r] = v < 0 ? 0 : v > u ? u : v;
-  }
-  const usage = repair(p, x, rows);
+  const usage = repair(full, zsum, capacity, x, rows, ub);
 
   const capacityPrice = best.lambda.slice();
   const skipPrice = best.mu.slice();
@@ -253,43 +259,17 @@ function engine(
   const exact = n <= CORE_ABOVE;
 
   // The core and the fixed contribution of the rows off it (at their reference response z0).
-  const inCore = new Uint8Array(exact ? 0 : n);
   let core: Block = F;
   let coreIdx: Int32Array | undefined;
-  let fixedValue = 0;
-  const fixedCap = new Float64Array(S);
-  const fixedSkip = new Float64Array(S);
+  let fixed: Fixed = { value: 0, cap: new Float64Array(S), skip: new Float64Array(S) };
   let fraction = CORE_FRACTION;
-  const rebuildCore = (): void => {
-    let k = 0;
-    for (let i = 0; i < n; i++) k += inCore[i];
-    const idx = new Int32Array(k);
-    const caps = F.caps.slice();
-    fixedValue = 0;
-    fixedCap.fill(0);
-    fixedSkip.fill(0);
-    let j = 0;
-    for (let i = 0; i < n; i++) {
-      if (inCore[i]) {
-        idx[j++] = i;
-        continue;
-      }
-      const zi = z0[i];
-      if (zi === 0) continue;
-      const t = zi * F.y[i];
-      fixedValue += F.c[i] * t;
-      fixedCap[F.s[i]] += t;
-      fixedSkip[F.s[i]] += F.d[i] * t;
-      caps[F.lic[i]] -= t;
-    }
-    for (let l = 0; l < caps.length; l++) if (caps[l] < 0) caps[l] = 0;
-    coreIdx = idx;
-    core = F.gather(idx, caps);
+  const center = (pr: Prices, licensorPrice: Float64Array): void => {
+    const sel = selectCore(F, pr, licensorPrice, bandFor(F, pr, licensorPrice, fraction), z0);
+    coreIdx = sel.idx;
+    fixed = sel.fixed;
+    core = F.gather(sel.idx, sel.caps);
   };
-  if (!exact) {
-    markCore(F, p0, first.bound.licensorPrice, bandFor(F, p0, first.bound.licensorPrice, fraction), inCore);
-    rebuildCore();
-  }
+  if (!exact) center(p0, first.bound.licensorPrice);
   // At the reference point the core's response is the full response: the same bound.
   let bestR: Bound = best;
 
@@ -300,13 +280,13 @@ function engine(
     const r = core.price(pr.lambda, pr.mu, z);
     const capacityUsed = new Float64Array(S);
     const skipUsed = new Float64Array(S);
-    let dual = surfaceTerm(pr) + fixedValue + r.inner;
+    let dual = surfaceTerm(pr) + fixed.value + r.inner;
     for (let g = 0; g < S; g++) {
-      capacityUsed[g] = fixedCap[g] + r.capacityUsed[g];
-      skipUsed[g] = fixedSkip[g] + r.skipUsed[g];
-      dual -= pr.lambda[g] * fixedCap[g] + pr.mu[g] * fixedSkip[g];
+      capacityUsed[g] = fixed.cap[g] + r.capacityUsed[g];
+      skipUsed[g] = fixed.skip[g] + r.skipUsed[g];
+      dual -= pr.lambda[g] * fixed.cap[g] + pr.mu[g] * fixed.skip[g];
     }
-    const col: Column = { ...pr, value: fixedValue + r.value, capacityUsed, skipUsed, z, idx: coreIdx, ref: z0 };
+    const col: Column = { ...pr, value: fixed.value + r.value, capacityUsed, skipUsed, z, idx: coreIdx, ref: z0 };
     columns.push(col);
     return { col, bound: { ...pr, dual, licensorPrice: r.licensorPrice } };
   };
@@ -350,9 +330,7 @@ function engine(
       // Earlier columns keep their own reference; the master still mixes them.
       fraction = Math.min(1, fraction * 1.5);
       z0 = col.z;
-      inCore.fill(0);
-      markCore(F, bound, bound.licensorPrice, bandFor(F, bound, bound.licensorPrice, fraction), inCore);
-      rebuildCore();
+      center(bound, bound.licensorPrice);
       bestR = bound;
       continue;
     }
@@ -399,23 +377,63 @@ function engine(
   return { best, columns, weights };
 }
 
-/** Marks the rows whose net value at pr lies within band of their licensor's threshold. */
-function markCore(F: Block, pr: Prices, licensorPrice: Float64Array, band: number, inCore: Uint8Array): void {
-  const { c, d, segStart, segSurface, licSeg } = F;
+interface Fixed {
+  value: number;
+  cap: Float64Array;
+  skip: Float64Array;
+}
+
+/**
+ * The core: rows whose net value at pr lies within band of their licensor's threshold (ascending).
+ * The rest keep their response z0 (at pr): their sums, and the licensor caps left for the core.
+ */
+function selectCore(
+  F: Block,
+  pr: Prices,
+  licensorPrice: Float64Array,
+  band: number,
+  z0: Float64Array,
+): { idx: Int32Array; caps: Float64Array; fixed: Fixed } {
+  const { c, y, d, segStart, segSurface, licSeg } = F;
+  const S = F.S;
   const L = licSeg.length - 1;
+  const tmp = scratchI32('core', F.n);
+  const caps = F.caps.slice();
+  const fixed: Fixed = { value: 0, cap: new Float64Array(S), skip: new Float64Array(S) };
+  let k = 0;
   for (let l = 0; l < L; l++) {
     const t = licensorPrice[l];
+    let used = 0;
     for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
       const g = segSurface[q];
       const lam = pr.lambda[g] + t;
       const mg = pr.mu[g];
+      let fy = 0;
+      let fdy = 0;
+      let fcy = 0;
       const e = segStart[q + 1];
-      for (let k = segStart[q]; k < e; k++) {
-        const v = c[k] - lam - mg * d[k];
-        if (v <= band && v >= -band) inCore[k] = 1;
+      for (let i = segStart[q]; i < e; i++) {
+        const v = c[i] - lam - mg * d[i];
+        if (v <= band && v >= -band) {
+          tmp[k++] = i;
+        } else {
+          const zi = z0[i];
+          if (zi !== 0) {
+            const ty = zi * y[i];
+            fy += ty;
+            fdy += d[i] * ty;
+            fcy += c[i] * ty;
+          }
+        }
       }
+      fixed.cap[g] += fy;
+      fixed.skip[g] += fdy;
+      fixed.value += fcy;
+      used += fy;
     }
+    caps[l] = Math.max(0, caps[l] - used);
   }
+  return { idx: tmp.slice(0, k), caps, fixed };
 }
 
 /** The distance from the threshold within which a fraction of the rows lie (from a stride sample). */
@@ -527,66 +545,101 @@ interface Usage {
   licensorUsed: Float64Array;
 }
 
-/** Sums of the solution per constraint, and its objective (rows: the only rows where x may be > 0). */
-function usageOf(p: MarketProblem, x: Float64Array, rows: Int32Array): Usage {
-  const capacityUsed = new Float64Array(p.capacity.length);
-  const skipUsed = new Float64Array(p.capacity.length);
-  const licensorUsed = new Float64Array(p.licensorCap.length);
+/**
+ * Rounding can leave the mixed solution a hair outside a constraint. Shrink the rows that consume a
+ * violated skip budget, then scale everything by the largest factor that fits every capacity and
+ * cap (uniform scaling keeps each skip budget, whose right-hand side is 0). Works on the shares z
+ * of the block's rows (clamped to [0, 1]); writes x = z * upper and returns the final usage.
+ */
+function repair(F: Block, z: Float64Array, capacity: Float64Array, x: Float64Array, rows: Int32Array, ub: Float64Array): Usage {
+  const { y, d, c, segStart, segSurface, licSeg } = F;
+  const S = F.S;
+  const L = licSeg.length - 1;
+  const nseg = segSurface.length;
+  // Per segment, the use by rows with positive skip excess (which a shrink scales) and the rest.
+  const segPos = scratchF64('segPos', nseg);
+  const segNeg = scratchF64('segNeg', nseg);
+  const skipPos = new Float64Array(S);
+  const skipNeg = new Float64Array(S);
+  for (let q = 0; q < nseg; q++) {
+    let up = 0;
+    let un = 0;
+    let sp = 0;
+    let sn = 0;
+    for (let k = segStart[q], e = segStart[q + 1]; k < e; k++) {
+      let zk = z[k];
+      zk = zk < 0 ? 0 : zk > 1 ? 1 : zk;
+      z[k] = zk;
+      const t = y[k] * zk;
+      const dt = d[k] * t;
+      if (d[k] > 0) {
+        up += t;
+        sp += dt;
+      } else {
+        un += t;
+        sn -= dt;
+      }
+    }
+    segPos[q] = up;
+    segNeg[q] = un;
+    skipPos[segSurface[q]] += sp;
+    skipNeg[segSurface[q]] += sn;
+  }
+  const shrink = new Float64Array(S).fill(1);
+  for (let g = 0; g < S; g++) if (skipPos[g] > skipNeg[g]) shrink[g] = skipNeg[g] / skipPos[g];
+  const capUse = new Float64Array(S);
+  for (let q = 0; q < nseg; q++) capUse[segSurface[q]] += segNeg[q] + shrink[segSurface[q]] * segPos[q];
+  let theta = 1;
+  for (let g = 0; g < S; g++) if (capUse[g] > capacity[g]) theta = Math.min(theta, capacity[g] / capUse[g]);
+  for (let l = 0; l < L; l++) {
+    let used = 0;
+    for (let q = licSeg[l]; q < licSeg[l + 1]; q++) used += segNeg[q] + shrink[segSurface[q]] * segPos[q];
+    if (used > F.caps[l]) theta = Math.min(theta, F.caps[l] / used);
+  }
+  // The final shares, their x, and their sums.
+  const capacityUsed = new Float64Array(S);
+  const skipUsed = new Float64Array(S);
+  const licensorUsed = new Float64Array(L);
   let value = 0;
-  for (let k = 0; k < rows.length; k++) {
-    const r = rows[k];
-    const xr = x[r];
-    if (xr === 0) continue;
-    const y = p.headroom[r] * xr;
-    value += p.value[r] * y;
-    capacityUsed[p.surface[r]] += y;
-    skipUsed[p.surface[r]] += p.skipExcess[r] * y;
-    licensorUsed[p.licensor[r]] += y;
+  for (let l = 0; l < L; l++) {
+    let lu = 0;
+    for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
+      const g = segSurface[q];
+      const fPos = shrink[g] * theta;
+      const fNeg = theta;
+      let cu = 0;
+      let su = 0;
+      let vu = 0;
+      for (let k = segStart[q], e = segStart[q + 1]; k < e; k++) {
+        const zk = z[k] * (d[k] > 0 ? fPos : fNeg);
+        if (zk === 0) continue;
+        x[rows[k]] = zk * ub[k];
+        const t = y[k] * zk;
+        cu += t;
+        su += d[k] * t;
+        vu += c[k] * t;
+      }
+      capacityUsed[g] += cu;
+      skipUsed[g] += su;
+      value += vu;
+      lu += cu;
+    }
+    licensorUsed[l] = lu;
   }
   return { value, capacityUsed, skipUsed, licensorUsed };
 }
 
-/**
- * Rounding can leave the mixed solution a hair outside a constraint. Shrink the rows that consume a
- * violated skip budget, then scale everything by the largest factor that fits every capacity and
- * cap (uniform scaling keeps each skip budget, whose right-hand side is 0). Returns the final usage.
- */
-function repair(p: MarketProblem, x: Float64Array, rows: Int32Array): Usage {
-  const S = p.capacity.length;
-  const pos = new Float64Array(S);
-  const neg = new Float64Array(S);
-  for (let k = 0; k < rows.length; k++) {
-    const r = rows[k];
-    if (x[r] === 0) continue;
-    const t = p.headroom[r] * p.skipExcess[r] * x[r];
-    if (t > 0) pos[p.surface[r]] += t;
-    else neg[p.surface[r]] -= t;
-  }
-  const shrink = new Float64Array(S).fill(1);
-  let anyShrink = false;
-  for (let g = 0; g < S; g++) {
-    if (pos[g] > neg[g]) {
-      shrink[g] = neg[g] / pos[g];
-      anyShrink = true;
+/** The slow check behind the fast one, for its message. */
+function checkRows(p: MarketProblem): void {
+  const n = p.value.length;
+  for (let r = 0; r < n; r++) {
+    if (!Number.isFinite(p.value[r]) || !Number.isFinite(p.skipExcess[r]) || !(p.headroom[r] >= 0 && p.headroom[r] < Infinity) || !(p.upper[r] >= 0 && p.upper[r] < Infinity)) {
+      throw new RangeError(`allocation problem: row ${r} has a non-finite or negative coefficient`);
+    }
+    if (p.surface[r] < 0 || p.surface[r] >= p.capacity.length || p.licensor[r] < 0 || p.licensor[r] >= p.licensorCap.length) {
+      throw new RangeError(`allocation problem: row ${r} names an unknown surface or licensor`);
     }
   }
-  if (anyShrink) {
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k];
-      if (p.skipExcess[r] > 0) x[r] *= shrink[p.surface[r]];
-    }
-  }
-  let u = usageOf(p, x, rows);
-  let theta = 1;
-  for (let g = 0; g < S; g++) if (u.capacityUsed[g] > p.capacity[g]) theta = Math.min(theta, p.capacity[g] / u.capacityUsed[g]);
-  for (let l = 0; l < p.licensorCap.length; l++) {
-    if (u.licensorUsed[l] > p.licensorCap[l]) theta = Math.min(theta, p.licensorCap[l] / u.licensorUsed[l]);
-  }
-  if (theta < 1) {
-    for (let k = 0; k < rows.length; k++) x[rows[k]] *= theta;
-    u = usageOf(p, x, rows);
-  }
-  return u;
 }
 
 function checkShape(p: MarketProblem): void {
