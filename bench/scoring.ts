@@ -1,7 +1,7 @@
 /**
  * Scoring benchmarks (not tests):
- *  1. the fused scoring kernel (rows/s) against DuckDB computing the same formulas in SQL over the
- *     same rows, one thread each, in the same run;
+ *  1. the fused scoring kernel (rows/s; the SIMD kernel the job runs and its JavaScript reference)
+ *     against DuckDB computing the same formulas in SQL over the same rows, one thread each;
  *  2. the whole scoring stage, score(), on fixture tables.
  * The allocation solver has its own benchmark: bench/solver.ts.
  * Times are process CPU time (see clock()). Kernel rows: PROMOSCORE_BENCH_ROWS (default 2,000,000).
@@ -14,75 +14,13 @@ import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { makeVector, Float64, Table, tableToIPC } from 'apache-arrow';
 import { Table as WasmTable, writeParquet } from 'parquet-wasm';
-import { allocateKernelOutput, kernelConstants, scoreKernel, type KernelInput } from '../src/scoring/kernels/fused.ts';
+import { allocateKernelOutput, kernelConstants, scoreKernel } from '../src/scoring/kernels/fused.ts';
+import { scoreKernelSimd } from '../src/scoring/kernels/simd/fused-simd.ts';
 import { defaultSpec } from '../src/scoring/spec.ts';
 import { makeFixture } from '../test/scoring/fixtures.ts';
-import { rng } from '../test/scoring/instances.ts';
+import { GROUPS, kernelData } from './lib/kernel-data.ts';
 import { clock, fmtMs, fmtRate, peakRssMb } from './lib/measure.ts';
 import { score } from '../src/scoring/score.ts';
-
-const GROUPS = 120;
-
-/** Seeded feature rows; the per-group constants (priors, baseline, capacity) are joined onto every row. */
-export function kernelData(n: number): { input: KernelInput; perRow: Record<string, Float64Array> } {
-  const rand = rng(12345);
-  const col = () => new Float64Array(n);
-  const d = {
-    campaign_active: col(),
-    licensor_active: col(),
-    restricted: col(),
-    track_age_days: col(),
-    commission_rate: col(),
-    daily_impression_target: col(),
-    impressions: col(),
-    skips: col(),
-    saves: col(),
-    promoted_impressions: col(),
-    market_streams_28d: col(),
-    impressions_7d: col(),
-    promoted_impressions_1d: col(),
-  };
-  const group = new Int32Array(n);
-  const ga = Float64Array.from({ length: GROUPS }, () => 2 + rand() * 20);
-  const gb = Float64Array.from({ length: GROUPS }, () => 5 + rand() * 40);
-  const va = Float64Array.from({ length: GROUPS }, () => 0.5 + rand() * 2);
-  const vb = Float64Array.from({ length: GROUPS }, () => 20 + rand() * 80);
-  const base = Float64Array.from({ length: GROUPS }, () => 0.2 + rand() * 0.15);
-  const cap = Float64Array.from({ length: GROUPS }, () => (rand() < 0.05 ? 0 : 1e5 * rand()));
-  for (let r = 0; r < n; r++) {
-    group[r] = Math.floor((r / n) * GROUPS);
-    d.campaign_active[r] = rand() < 0.9 ? 1 : 0;
-    d.licensor_active[r] = rand() < 0.97 ? 1 : 0;
-    d.restricted[r] = rand() < 0.03 ? 1 : 0;
-    d.track_age_days[r] = Math.floor(rand() * 400) - 10;
-    d.commission_rate[r] = 0.05 + rand() * 0.2;
-    d.daily_impression_target[r] = rand() < 0.5 ? Math.floor(rand() * 3000) : -1;
-    const imp = Math.floor(rand() * 20000);
-    d.impressions[r] = imp;
-    d.skips[r] = Math.floor(imp * (0.15 + rand() * 0.4));
-    d.saves[r] = Math.floor(imp * rand() * 0.05);
-    d.promoted_impressions[r] = Math.floor(imp * rand() * 0.3);
-    d.market_streams_28d[r] = Math.floor(rand() * 50000);
-    d.impressions_7d[r] = Math.floor(imp / 4);
-    d.promoted_impressions_1d[r] = Math.floor(rand() * 3000);
-  }
-  const perRow: Record<string, Float64Array> = { ...d, grp: Float64Array.from(group) };
-  const join = (name: string, a: Float64Array) => {
-    const o = new Float64Array(n);
-    for (let r = 0; r < n; r++) o[r] = a[group[r]];
-    perRow[name] = o;
-  };
-  join('sa', ga);
-  join('sb', gb);
-  join('va', va);
-  join('vb', vb);
-  join('baseline', base);
-  join('capacity', cap);
-  return {
-    input: { group, ...d, groupCapacity: cap, groupBaseline: base, skipAlpha: ga, skipBeta: gb, saveAlpha: va, saveBeta: vb },
-    perRow,
-  };
-}
 
 /** The kernel's formulas in SQL (default spec constants, UCB exploration, Wilson bound). */
 function kernelSql(): string {
@@ -130,15 +68,29 @@ async function benchKernel(rows: number): Promise<void> {
   console.log(`kernel: ${rows.toLocaleString('en-US')} rows, ${GROUPS} (market, surface) groups`);
   const { input, perRow } = kernelData(rows);
   const k = kernelConstants(defaultSpec());
+  // Best of 5 after a warm-up pass (JIT, and the first touch of the output pages).
+  const best = (run: () => void) => {
+    run();
+    const times: number[] = [];
+    for (let rep = 0; rep < 5; rep++) {
+      const t0 = clock();
+      run();
+      times.push(clock() - t0);
+    }
+    return Math.min(...times);
+  };
+  const reference = allocateKernelOutput(rows);
+  const ref = best(() => scoreKernel(k, input, reference));
   const out = allocateKernelOutput(rows);
-  scoreKernel(k, input, out, 0, Math.min(rows, 100_000)); // warm-up
-  const jsTimes: number[] = [];
-  for (let rep = 0; rep < 5; rep++) {
-    const t0 = clock();
-    scoreKernel(k, input, out);
-    jsTimes.push(clock() - t0);
+  let simdRows = 0;
+  const js = best(() => {
+    simdRows = scoreKernelSimd(k, input, out);
+  });
+  for (const key of Object.keys(out) as (keyof typeof out)[]) {
+    for (let r = 0; r < rows; r++) {
+      if (!Object.is(out[key][r], reference[key][r])) throw new Error(`SIMD and JavaScript kernels differ: ${key}[${r}]`);
+    }
   }
-  const js = Math.min(...jsTimes);
   const rssJs = peakRssMb();
 
   const dir = mkdtempSync(join(tmpdir(), 'promoscore-bench-'));
@@ -183,10 +135,11 @@ async function benchKernel(rows: number): Promise<void> {
     const duck = Math.min(...dbTimes);
     conn.closeSync();
     db.closeSync();
-    console.log(`  JS fused kernel : ${fmtMs(js)}  ${fmtRate(rows / (js / 1000))} rows/s (best of 5, 1 thread)`);
+    console.log(`  SIMD kernel     : ${fmtMs(js)}  ${fmtRate(rows / (js / 1000))} rows/s (best of 5, 1 thread; ${simdRows} rows through SIMD, bit-identical to the JS kernel)`);
+    console.log(`  JS kernel       : ${fmtMs(ref)}  ${fmtRate(rows / (ref / 1000))} rows/s (best of 5, 1 thread; the reference and short-run fallback)`);
     console.log(`  DuckDB SQL      : ${fmtMs(duck)}  ${fmtRate(rows / (duck / 1000))} rows/s (best of 3, threads=1, CREATE TABLE AS)`);
-    console.log(`  ratio JS/DuckDB : ${(duck / js).toFixed(1)}x`);
-    console.log(`  same results    : sum(value) JS ${jsValue.toFixed(6)} DuckDB ${dbValue.toFixed(6)}; sum(reason) JS ${jsReason} DuckDB ${dbReason}`);
+    console.log(`  ratio SIMD/DuckDB ${(duck / js).toFixed(1)}x, JS/DuckDB ${(duck / ref).toFixed(1)}x`);
+    console.log(`  same results    : sum(value) ours ${jsValue.toFixed(6)} DuckDB ${dbValue.toFixed(6)}; sum(reason) ours ${jsReason} DuckDB ${dbReason}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

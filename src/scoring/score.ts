@@ -10,7 +10,8 @@ import { relativeGap, solveMarket } from './allocate/solve.ts';
 import type { MarketProblem } from './allocate/problem.ts';
 import { CANDIDATE_NUMERIC_COLUMNS, CANDIDATE_STRING_COLUMNS, SURFACE_NUMERIC_COLUMNS, type CandidateNumericColumn } from './features.ts';
 import { firstNonFinite, numericColumn, stringColumn } from './kernels/columns.ts';
-import { allocateKernelOutput, kernelConstants, scoreKernel, type KernelOutput } from './kernels/fused.ts';
+import { allocateKernelOutput, kernelConstants, type KernelOutput } from './kernels/fused.ts';
+import { scoreKernelSimd } from './kernels/simd/fused-simd.ts';
 import { intern, normalFromHash, rowKeyHashes } from './kernels/keys.ts';
 import { fitBetaPriors } from './kernels/priors.ts';
 import { INELIGIBLE_MASK, Reason } from './reasons.ts';
@@ -92,7 +93,7 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
 
   const k = kernelConstants(spec);
   const out = allocateKernelOutput(n);
-  scoreKernel(
+  scoreKernelSimd(
     k,
     {
       group: groups.group,

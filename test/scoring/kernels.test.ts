@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalQuantile, posteriorNormalUpper, wilsonUpper } from '../../src/scoring/kernels/bounds.ts';
 import { allocateKernelOutput, kernelConstants, scoreKernel, type KernelInput } from '../../src/scoring/kernels/fused.ts';
 import { fitBetaPriors } from '../../src/scoring/kernels/priors.ts';
+import { scoreKernelSimd } from '../../src/scoring/kernels/simd/fused-simd.ts';
 import { describeReasons, Reason, reasonNames } from '../../src/scoring/reasons.ts';
 import { defaultSpec, parseSpec } from '../../src/scoring/spec.ts';
 
@@ -77,7 +78,11 @@ function oneRow(over: Partial<Record<keyof KernelInput, number>> = {}): KernelIn
   } as KernelInput;
 }
 
-describe('fused kernel', () => {
+// Both kernels answer the hand-computed rows: the JavaScript reference and the SIMD one.
+describe.each([
+  ['JavaScript', scoreKernel],
+  ['WebAssembly SIMD', scoreKernelSimd],
+])('fused kernel (%s)', (_name, scoreKernel) => {
   const k = kernelConstants(defaultSpec());
   it('computes the row by hand', () => {
     const out = allocateKernelOutput(1);
@@ -130,6 +135,9 @@ describe('fused kernel', () => {
     expect(out.value[0]).toBeCloseTo(-(53 / 210 - 0.2), 14);
     expect(out.reason[0] & Reason.NO_VALUE).toBe(Reason.NO_VALUE);
   });
+});
+
+describe('reasons', () => {
   it('describes every reason bit in plain words', () => {
     const all = describeReasons(0xffffffff);
     expect(all.length).toBe(Object.keys(Reason).length);
