@@ -50,11 +50,24 @@ interface Column extends Prices {
   value: number;
   capacityUsed: Float64Array;
   skipUsed: Float64Array;
-  /** shares of the rows idx (the core when priced), or of every row when idx is undefined */
+  /** shares of the rows of the core it was priced on, or of every row when core is undefined */
   z: Float64Array;
-  idx?: Int32Array;
-  /** the reference response this column holds on every row off idx */
-  ref?: Float64Array;
+  core?: Core;
+}
+
+/**
+ * The restricted problem the loop works on: the core rows (near their licensor's threshold), and
+ * per segment the rows above the band merged into super-rows that take one share together (one for
+ * rows with positive skip excess, one for the rest); rows below the band are held at 0. Every
+ * response of the core is a whole, feasible response of the market, and x = 0 stays feasible.
+ */
+interface Core {
+  block: Block;
+  /** the row of each core row; -1 for a super-row */
+  idx: Int32Array;
+  /** rows merged into super-rows, and the core row (super-row) of each */
+  members: Int32Array;
+  owner: Int32Array;
 }
 
 interface Stats {
@@ -81,42 +94,18 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   const L = p.licensorCap.length;
   checkShape(p);
 
-  // One pass: validate, and count the rows that can help per (licensor, surface). The rest are
-  // fixed to 0: no headroom, no capacity or cap, or a row that only costs.
-  const { value, headroom, upper, skipExcess, surface, licensor, capacity, licensorCap } = p;
-  const counts = scratchI32('counts', L * S + 1).fill(0);
-  const zeroCapPrice = new Float64Array(S);
+  // The rows that can help, per (licensor, surface); the rest are fixed to 0: no headroom, no
+  // capacity or cap, or a row that only costs. Each hot loop is a function of its own, so the JIT
+  // optimizes it whole instead of entering it mid-function.
+  const { capacity, licensorCap } = p;
   const open = new Uint8Array(L * S);
   for (let l = 0; l < L; l++) {
     if (!(licensorCap[l] > 0)) continue;
     for (let g = 0; g < S; g++) open[l * S + g] = capacity[g] > 0 ? 1 : 0;
   }
-  let m = 0;
-  let bad = 0;
-  for (let r = 0; r < n; r++) {
-    const v = value[r];
-    const h = headroom[r];
-    const u = upper[r];
-    const e = skipExcess[r];
-    const g = surface[r];
-    const l = licensor[r];
-    // NaN unless all four are finite; headroom and upper must also be >= 0.
-    if (!(v * 0 + e * 0 + h * 0 + u * 0 === 0) || h < 0 || u < 0 || g >>> 0 >= S || l >>> 0 >= L) {
-      bad = 1;
-      break;
-    }
-    const key = l * S + g;
-    if (h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0)) {
-      counts[key + 1]++;
-      m++;
-    }
-  }
-  if (bad) checkRows(p);
-  for (let g = 0; g < S; g++) {
-    // Surfaces without capacity: any price keeps their rows out; report one that does.
-    if (capacity[g] > 0) continue;
-    for (let r = 0; r < n; r++) if (surface[r] === g && value[r] > zeroCapPrice[g]) zeroCapPrice[g] = value[r];
-  }
+  const counts = scratchI32('counts', L * S + 1).fill(0);
+  const m = countRows(p, open, counts);
+  if (m < 0) checkRows(p);
   for (let i = 0; i < L * S; i++) counts[i + 1] += counts[i];
   const rows = scratchI32('rows', m);
   const c = scratchF64('c', m);
@@ -125,67 +114,24 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   const s = scratchI32('s', m);
   const lic = scratchI32('lic', m);
   const ub = scratchF64('ub', m);
-  let omega = 0;
-  const skipScale = new Float64Array(S);
-  for (let r = 0; r < n; r++) {
-    const v = value[r];
-    const h = headroom[r];
-    const u = upper[r];
-    const e = skipExcess[r];
-    const g = surface[r];
-    const l = licensor[r];
-    const key = l * S + g;
-    if (!(h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0))) continue;
-    const k = counts[key]++;
-    const yk = h * u;
-    rows[k] = r;
-    c[k] = v;
-    y[k] = yk;
-    d[k] = e;
-    s[k] = g;
-    lic[k] = l;
-    ub[k] = u;
-    omega += Math.abs(v) * yk;
-    skipScale[g] += Math.abs(e) * yk;
-  }
-  // Scales keep the master's numbers near 1.
-  if (!(omega > 0)) omega = 1;
-  const capScale = new Float64Array(S);
-  for (let g = 0; g < S; g++) {
-    capScale[g] = capacity[g] > 0 ? capacity[g] : 1;
-    if (!(skipScale[g] > 0)) skipScale[g] = 1;
-  }
+  fillRows(p, open, counts, rows, c, y, d, s, lic, ub);
   const full = new Block(S, c, y, d, s, lic, licensorCap);
-  const scales: Scales = { omega, capScale, skipScale };
+  const scales = scalesOf(full, capacity);
   const stats: Stats = { iterations: 0, pricings: 0, pricedRows: 0 };
   const start = opts.warmStart
     ? { lambda: clampPrices(opts.warmStart.capacity, S), mu: clampPrices(opts.warmStart.skip, S) }
     : undefined;
-  const res = engine(full, capacity, scales, opts.tolerance, opts.maxIterations, start, stats, true);
-  const { best, columns, weights } = res;
-
-  // The primal: the master's mixture of responses, row by row (a core column is its reference
-  // response with the core rows replaced).
-  const zsum = scratchF64('zsum', m).fill(0);
-  const refWeight = new Map<Float64Array, number>();
-  for (let j = 0; j < weights.length; j++) {
-    const w = weights[j];
-    if (!(w > 0)) continue;
-    const { idx, z, ref } = columns[j];
-    if (idx && ref) {
-      refWeight.set(ref, (refWeight.get(ref) ?? 0) + w);
-      for (let i = 0; i < idx.length; i++) zsum[idx[i]] += w * (z[i] - ref[idx[i]]);
-    } else {
-      for (let k = 0; k < m; k++) zsum[k] += w * z[k];
-    }
-  }
-  for (const [ref, w] of refWeight) for (let k = 0; k < m; k++) zsum[k] += w * ref[k];
+  const { best, columns, weights } = engine(full, capacity, scales, opts.tolerance, opts.maxIterations, start, stats, true);
   const x = new Float64Array(n);
-  const usage = repair(full, zsum, capacity, x, rows, ub);
+  const usage = repair(full, mix(columns, weights, m), capacity, x, rows, ub);
+  const { omega, skipScale } = scales;
 
   const capacityPrice = best.lambda.slice();
   const skipPrice = best.mu.slice();
-  for (let g = 0; g < S; g++) if (zeroCapPrice[g] > capacityPrice[g]) capacityPrice[g] = zeroCapPrice[g];
+  for (let g = 0; g < S; g++) {
+    // Surfaces without capacity: any price keeps their rows out; report one that does.
+    if (!(capacity[g] > 0)) capacityPrice[g] = Math.max(capacityPrice[g], maxValueOn(p, g));
+  }
   let maxViolation = 0;
   for (let g = 0; g < S; g++) {
     maxViolation = Math.max(
@@ -215,6 +161,128 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     pricings: stats.pricings,
     pricedRows: stats.pricedRows,
   };
+}
+
+/** Validates the rows and counts, per (licensor, surface) key + 1, the rows that can help; -1 if a row is malformed. */
+function countRows(p: MarketProblem, open: Uint8Array, counts: Int32Array): number {
+  const { value, headroom, upper, skipExcess, surface, licensor } = p;
+  const n = value.length;
+  const S = p.capacity.length;
+  const L = p.licensorCap.length;
+  let m = 0;
+  for (let r = 0; r < n; r++) {
+    const v = value[r];
+    const h = headroom[r];
+    const u = upper[r];
+    const e = skipExcess[r];
+    const g = surface[r];
+    const l = licensor[r];
+    // NaN unless all four are finite; headroom and upper must also be >= 0.
+    if (!(v * 0 + e * 0 + h * 0 + u * 0 === 0) || h < 0 || u < 0 || g >>> 0 >= S || l >>> 0 >= L) return -1;
+    const key = l * S + g;
+    if (h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0)) {
+      counts[key + 1]++;
+      m++;
+    }
+  }
+  return m;
+}
+
+/** The rows that can help, sorted by (licensor, surface) (counts: each key's start). */
+function fillRows(
+  p: MarketProblem,
+  open: Uint8Array,
+  counts: Int32Array,
+  rows: Int32Array,
+  c: Float64Array,
+  y: Float64Array,
+  d: Float64Array,
+  s: Int32Array,
+  lic: Int32Array,
+  ub: Float64Array,
+): void {
+  const { value, headroom, upper, skipExcess, surface, licensor } = p;
+  const n = value.length;
+  const S = p.capacity.length;
+  for (let r = 0; r < n; r++) {
+    const v = value[r];
+    const h = headroom[r];
+    const u = upper[r];
+    const e = skipExcess[r];
+    const g = surface[r];
+    const l = licensor[r];
+    const key = l * S + g;
+    if (!(h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0))) continue;
+    const k = counts[key]++;
+    rows[k] = r;
+    c[k] = v;
+    y[k] = h * u;
+    d[k] = e;
+    s[k] = g;
+    lic[k] = l;
+    ub[k] = u;
+  }
+}
+
+/** Scales that keep the master's numbers near 1. */
+function scalesOf(F: Block, capacity: Float64Array): Scales {
+  const S = capacity.length;
+  const { c, y, d, s } = F;
+  let omega = 0;
+  const skipScale = new Float64Array(S);
+  for (let k = 0; k < F.n; k++) {
+    omega += Math.abs(c[k]) * y[k];
+    skipScale[s[k]] += Math.abs(d[k]) * y[k];
+  }
+  if (!(omega > 0)) omega = 1;
+  const capScale = new Float64Array(S);
+  for (let g = 0; g < S; g++) {
+    capScale[g] = capacity[g] > 0 ? capacity[g] : 1;
+    if (!(skipScale[g] > 0)) skipScale[g] = 1;
+  }
+  return { omega, capScale, skipScale };
+}
+
+function maxValueOn(p: MarketProblem, g: number): number {
+  let best = 0;
+  for (let r = 0; r < p.value.length; r++) if (p.surface[r] === g && p.value[r] > best) best = p.value[r];
+  return best;
+}
+
+/** The primal: the master's mixture of responses, row by row. */
+function mix(columns: Column[], weights: Float64Array, m: number): Float64Array {
+  const zsum = scratchF64('zsum', m).fill(0);
+  const cores: Core[] = [];
+  const sums: Float64Array[] = [];
+  for (let j = 0; j < weights.length; j++) {
+    const w = weights[j];
+    if (!(w > 0)) continue;
+    const { core, z } = columns[j];
+    if (!core) {
+      addDense(zsum, z, w);
+      continue;
+    }
+    let i = cores.indexOf(core);
+    if (i < 0) {
+      i = cores.length;
+      cores.push(core);
+      sums.push(new Float64Array(z.length));
+    }
+    addDense(sums[i], z, w);
+  }
+  for (let i = 0; i < cores.length; i++) scatterCore(zsum, cores[i], sums[i]);
+  return zsum;
+}
+
+/** A core's shares onto the rows: its own rows, and the members of each super-row. */
+function scatterCore(acc: Float64Array, core: Core, z: Float64Array): void {
+  const { idx, members, owner } = core;
+  for (let i = 0; i < idx.length; i++) if (idx[i] >= 0) acc[idx[i]] += z[i];
+  for (let j = 0; j < members.length; j++) acc[members[j]] += z[owner[j]];
+}
+
+function addDense(acc: Float64Array, z: Float64Array, w: number): void {
+  for (let k = 0; k < acc.length; k++) acc[k] += w * z[k];
 }
 
 /**
@@ -254,41 +322,28 @@ function engine(
   };
 
   const first = fullPrice(p0);
-  let z0 = first.col.z;
   let best = first.bound;
   const exact = n <= CORE_ABOVE;
 
-  // The core and the fixed contribution of the rows off it (at their reference response z0).
-  let core: Block = F;
-  let coreIdx: Int32Array | undefined;
-  let fixed: Fixed = { value: 0, cap: new Float64Array(S), skip: new Float64Array(S) };
+  let core: Core | undefined;
   let fraction = CORE_FRACTION;
   const center = (pr: Prices, licensorPrice: Float64Array): void => {
-    const sel = selectCore(F, pr, licensorPrice, bandFor(F, pr, licensorPrice, fraction), z0);
-    coreIdx = sel.idx;
-    fixed = sel.fixed;
-    core = F.gather(sel.idx, sel.caps);
+    core = selectCore(F, pr, licensorPrice, bandFor(F, pr, licensorPrice, fraction));
   };
   if (!exact) center(p0, first.bound.licensorPrice);
   // At the reference point the core's response is the full response: the same bound.
   let bestR: Bound = best;
 
   const corePrice = (pr: Prices): { col: Column; bound: Bound } => {
-    if (exact) return fullPrice(pr);
-    stats.pricedRows += core.n;
-    const z = new Float64Array(core.n);
-    const r = core.price(pr.lambda, pr.mu, z);
-    const capacityUsed = new Float64Array(S);
-    const skipUsed = new Float64Array(S);
-    let dual = surfaceTerm(pr) + fixed.value + r.inner;
-    for (let g = 0; g < S; g++) {
-      capacityUsed[g] = fixed.cap[g] + r.capacityUsed[g];
-      skipUsed[g] = fixed.skip[g] + r.skipUsed[g];
-      dual -= pr.lambda[g] * fixed.cap[g] + pr.mu[g] * fixed.skip[g];
-    }
-    const col: Column = { ...pr, value: fixed.value + r.value, capacityUsed, skipUsed, z, idx: coreIdx, ref: z0 };
+    if (!core) return fullPrice(pr);
+    const block = core.block;
+    stats.pricedRows += block.n;
+    const z = new Float64Array(block.n);
+    const r = block.price(pr.lambda, pr.mu, z);
+    const col: Column = { ...pr, value: r.value, capacityUsed: r.capacityUsed, skipUsed: r.skipUsed, z, core };
     columns.push(col);
-    return { col, bound: { ...pr, dual, licensorPrice: r.licensorPrice } };
+    // An upper bound on the restricted problem only: the loop's inner stopping test.
+    return { col, bound: { ...pr, dual: surfaceTerm(pr) + r.inner, licensorPrice: r.licensorPrice } };
   };
 
   let weights: Float64Array = new Float64Array(0);
@@ -323,13 +378,11 @@ function engine(
 
     if (!exact && relativeGap(bestR.dual, primal, omega) <= innerGap) {
       // The core has converged: check its prices against every row.
-      const { col, bound } = fullPrice(bestR);
+      const { bound } = fullPrice(bestR);
       if (bound.dual < best.dual) best = bound;
       if (relativeGap(best.dual, primal, omega) <= stopGap) break;
-      // Re-center: these prices become the reference, with a somewhat wider core around them.
-      // Earlier columns keep their own reference; the master still mixes them.
+      // Re-center the core on these prices, somewhat wider; the master keeps every column.
       fraction = Math.min(1, fraction * 1.5);
-      z0 = col.z;
       center(bound, bound.licensorPrice);
       bestR = bound;
       continue;
@@ -377,63 +430,90 @@ function engine(
   return { best, columns, weights };
 }
 
-interface Fixed {
-  value: number;
-  cap: Float64Array;
-  skip: Float64Array;
-}
-
-/**
- * The core: rows whose net value at pr lies within band of their licensor's threshold (ascending).
- * The rest keep their response z0 (at pr): their sums, and the licensor caps left for the core.
- */
-function selectCore(
-  F: Block,
-  pr: Prices,
-  licensorPrice: Float64Array,
-  band: number,
-  z0: Float64Array,
-): { idx: Int32Array; caps: Float64Array; fixed: Fixed } {
+/** The core around prices pr (see Core), the rows taken in order so every segment stays whole. */
+function selectCore(F: Block, pr: Prices, licensorPrice: Float64Array, band: number): Core {
   const { c, y, d, segStart, segSurface, licSeg } = F;
-  const S = F.S;
   const L = licSeg.length - 1;
-  const tmp = scratchI32('core', F.n);
-  const caps = F.caps.slice();
-  const fixed: Fixed = { value: 0, cap: new Float64Array(S), skip: new Float64Array(S) };
+  const cap = F.n + 2 * segSurface.length;
+  const idx = scratchI32('core.idx', cap);
+  const cc = scratchF64('core.c', cap);
+  const cy = scratchF64('core.y', cap);
+  const cd = scratchF64('core.d', cap);
+  const cs = scratchI32('core.s', cap);
+  const cl = scratchI32('core.lic', cap);
+  const members = scratchI32('core.members', F.n);
+  const owner = scratchI32('core.owner', F.n);
   let k = 0;
+  let nm = 0;
   for (let l = 0; l < L; l++) {
     const t = licensorPrice[l];
-    let used = 0;
     for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
       const g = segSurface[q];
       const lam = pr.lambda[g] + t;
       const mg = pr.mu[g];
-      let fy = 0;
-      let fdy = 0;
-      let fcy = 0;
+      const m0 = nm;
+      let yP = 0;
+      let cP = 0;
+      let dP = 0;
+      let yN = 0;
+      let cN = 0;
+      let dN = 0;
       const e = segStart[q + 1];
       for (let i = segStart[q]; i < e; i++) {
-        const v = c[i] - lam - mg * d[i];
+        const ci = c[i];
+        const di = d[i];
+        const v = ci - lam - mg * di;
         if (v <= band && v >= -band) {
-          tmp[k++] = i;
-        } else {
-          const zi = z0[i];
-          if (zi !== 0) {
-            const ty = zi * y[i];
-            fy += ty;
-            fdy += d[i] * ty;
-            fcy += c[i] * ty;
+          idx[k] = i;
+          cc[k] = ci;
+          cy[k] = y[i];
+          cd[k] = di;
+          cs[k] = g;
+          cl[k] = l;
+          k++;
+        } else if (v > band) {
+          const yi = y[i];
+          members[nm] = i;
+          if (di > 0) {
+            owner[nm++] = 1;
+            yP += yi;
+            cP += ci * yi;
+            dP += di * yi;
+          } else {
+            owner[nm++] = 0;
+            yN += yi;
+            cN += ci * yi;
+            dN += di * yi;
           }
         }
       }
-      fixed.cap[g] += fy;
-      fixed.skip[g] += fdy;
-      fixed.value += fcy;
-      used += fy;
+      let kN = -1;
+      let kP = -1;
+      if (yN > 0) {
+        kN = k;
+        idx[k] = -1;
+        cc[k] = cN / yN;
+        cy[k] = yN;
+        cd[k] = dN / yN;
+        cs[k] = g;
+        cl[k] = l;
+        k++;
+      }
+      if (yP > 0) {
+        kP = k;
+        idx[k] = -1;
+        cc[k] = cP / yP;
+        cy[k] = yP;
+        cd[k] = dP / yP;
+        cs[k] = g;
+        cl[k] = l;
+        k++;
+      }
+      for (let j = m0; j < nm; j++) owner[j] = owner[j] === 1 ? kP : kN;
     }
-    caps[l] = Math.max(0, caps[l] - used);
   }
-  return { idx: tmp.slice(0, k), caps, fixed };
+  const block = new Block(F.S, cc.slice(0, k), cy.slice(0, k), cd.slice(0, k), cs.slice(0, k), cl.slice(0, k), F.caps);
+  return { block, idx: idx.slice(0, k), members: members.slice(0, nm), owner: owner.slice(0, nm) };
 }
 
 /** The distance from the threshold within which a fraction of the rows lie (from a stride sample). */
@@ -463,34 +543,29 @@ function samplePrices(F: Block, capacity: Float64Array, maxIterations: number, s
   const ySam = new Float64Array(S);
   const lAll = new Float64Array(L);
   const lSam = new Float64Array(L);
-  for (let i = 0; i < n; i++) {
-    yAll[F.s[i]] += F.y[i];
-    lAll[F.lic[i]] += F.y[i];
-  }
-  for (let i = 0, j = 0; i < n; i += SAMPLE_STRIDE, j++) {
-    idx[j] = i;
-    ySam[F.s[i]] += F.y[i];
-    lSam[F.lic[i]] += F.y[i];
-  }
+  sampleRows(F, idx, yAll, ySam, lAll, lSam);
   const caps = new Float64Array(L);
   for (let l = 0; l < L; l++) caps[l] = lAll[l] > 0 ? (F.caps[l] * lSam[l]) / lAll[l] : 0;
   const cap = new Float64Array(S);
   for (let g = 0; g < S; g++) cap[g] = yAll[g] > 0 ? (capacity[g] * ySam[g]) / yAll[g] : 0;
   const sub = F.gather(idx, caps);
-  let omega = 0;
-  const skipScale = new Float64Array(S);
-  for (let i = 0; i < sub.n; i++) {
-    omega += Math.abs(sub.c[i]) * sub.y[i];
-    skipScale[sub.s[i]] += Math.abs(sub.d[i]) * sub.y[i];
-  }
-  if (!(omega > 0)) omega = 1;
-  const capScale = new Float64Array(S);
-  for (let g = 0; g < S; g++) {
-    capScale[g] = cap[g] > 0 ? cap[g] : 1;
-    if (!(skipScale[g] > 0)) skipScale[g] = 1;
-  }
-  const res = engine(sub, cap, { omega, capScale, skipScale }, SAMPLE_TOLERANCE, maxIterations, start, stats, false);
+  const res = engine(sub, cap, scalesOf(sub, cap), SAMPLE_TOLERANCE, maxIterations, start, stats, false);
   return { lambda: res.best.lambda, mu: res.best.mu };
+}
+
+/** Every SAMPLE_STRIDE-th row into idx; headroom per surface and licensor, all and sampled. */
+function sampleRows(F: Block, idx: Int32Array, yAll: Float64Array, ySam: Float64Array, lAll: Float64Array, lSam: Float64Array): void {
+  const { y, s, lic, n } = F;
+  for (let i = 0, j = 0; i < n; i++) {
+    const yi = y[i];
+    yAll[s[i]] += yi;
+    lAll[lic[i]] += yi;
+    if (i % SAMPLE_STRIDE === 0) {
+      idx[j++] = i;
+      ySam[s[i]] += yi;
+      lSam[lic[i]] += yi;
+    }
+  }
 }
 
 /**
