@@ -1,6 +1,6 @@
-import { DataType, Precision, type Data, type Table } from 'apache-arrow';
+import { DataType, Precision, tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { CorruptSnapshotError } from '../core/errors.ts';
-import { SNAPSHOT_COLUMNS } from '../snapshot/contract.ts';
+import { SNAPSHOT_COLUMNS, type ShardEntry } from '../snapshot/contract.ts';
 
 /**
  * One record batch of a shard, as the raw buffers the index reads: no row is ever boxed. The
@@ -148,4 +148,20 @@ export function chunksOf(shard: string, table: Table, start: number): Chunk[] {
     at += length;
   }
   return out;
+}
+
+/**
+ * A verified shard's bytes as chunks numbered from `start`: a readable Arrow IPC file, contract
+ * columns with contract types and no nulls, and the row count the manifest announces.
+ */
+export function shardChunks(where: string, entry: ShardEntry, bytes: Uint8Array, start: number): Chunk[] {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (err) {
+    throw new CorruptSnapshotError(`${where}: not a readable Arrow IPC file (${(err as Error).message})`);
+  }
+  checkSchema(where, table);
+  if (table.numRows !== entry.rows) throw new CorruptSnapshotError(`${where}: ${table.numRows} rows, manifest says ${entry.rows}`);
+  return chunksOf(where, table, start);
 }

@@ -1,15 +1,16 @@
 /**
  * The serving key is (track_id, market, surface), hashed straight from UTF-8 bytes so the index never
- * decodes a string per row. Two 32-bit hashes are computed in one pass:
- * - `h1`, FNV-1a: after the track_id bytes it equals `fnv1a32(track_id)` from core/hash.ts, so the
- *   same pass yields the shard bucket (checked against the manifest); the full h1 picks the slot;
- * - `h2`, a multiply-xorshift hash with another seed: a tag stored per slot that rejects almost every
- *   foreign key before the bytes are compared (the pair acts as a 64-bit hash).
- * A 0x1f separator between fields keeps ("ab","c") and ("a","bc") apart.
+ * decodes a string per row. One pass gives both numbers the index needs:
+ * - `track`: FNV-1a of the track_id bytes, equal to `fnv1a32` in core/hash.ts (the writer's shard
+ *   bucket function, so the index checks every row's bucket for free);
+ * - `h`: that state continued over the market and surface bytes four at a time (a multiply per word),
+ *   then murmur3's finalizer. Its low bits pick the slot; all 32 bits are the slot's tag, which
+ *   rejects almost every other key in the probe run before any byte is compared.
+ * The market and surface lengths are mixed in, which keeps ("ab","c") and ("a","bc") apart.
  */
-export const keyHash = { h1: 0, h2: 0, track: 0 };
+export const keyHash = { h: 0, track: 0 };
 
-const SEP = 0x1f;
+const M = 0x9e3779b1;
 
 /** Hashes three byte ranges (which may live in different buffers) into `keyHash`. */
 export function hashKey(
@@ -17,36 +18,31 @@ export function hashKey(
   mb: Uint8Array, ms: number, me: number,
   sb: Uint8Array, ss: number, se: number,
 ): void {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9747b28c;
-  for (let i = ts; i < te; i++) {
-    const b = tb[i];
-    h1 = Math.imul(h1 ^ b, 0x01000193);
-    h2 = Math.imul(h2 ^ b, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
+  let h = 0x811c9dc5;
+  for (let i = ts; i < te; i++) h = Math.imul(h ^ tb[i], 0x01000193);
+  keyHash.track = h >>> 0;
+  h = Math.imul(h ^ ((me - ms) | ((se - ss) << 16)), M);
+  let i = ms;
+  for (; i + 4 <= me; i += 4) {
+    h = Math.imul(h ^ (mb[i] | (mb[i + 1] << 8) | (mb[i + 2] << 16) | (mb[i + 3] << 24)), M);
+    h = (h << 13) | (h >>> 19);
   }
-  keyHash.track = h1 >>> 0;
-  h1 = Math.imul(h1 ^ SEP, 0x01000193);
-  h2 = Math.imul(h2 ^ SEP, 0x5bd1e995);
-  for (let i = ms; i < me; i++) {
-    const b = mb[i];
-    h1 = Math.imul(h1 ^ b, 0x01000193);
-    h2 = Math.imul(h2 ^ b, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
+  let w = 0;
+  for (let k = 0; i < me; i++, k += 8) w |= mb[i] << k;
+  h = Math.imul(h ^ w, M);
+  h = (h << 13) | (h >>> 19);
+  i = ss;
+  for (; i + 4 <= se; i += 4) {
+    h = Math.imul(h ^ (sb[i] | (sb[i + 1] << 8) | (sb[i + 2] << 16) | (sb[i + 3] << 24)), M);
+    h = (h << 13) | (h >>> 19);
   }
-  h1 = Math.imul(h1 ^ SEP, 0x01000193);
-  h2 = Math.imul(h2 ^ SEP, 0x5bd1e995);
-  for (let i = ss; i < se; i++) {
-    const b = sb[i];
-    h1 = Math.imul(h1 ^ b, 0x01000193);
-    h2 = Math.imul(h2 ^ b, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
-  }
-  keyHash.h1 = fmix32(h1);
-  keyHash.h2 = fmix32(h2 ^ 0x85ebca6b);
+  w = 0;
+  for (let k = 0; i < se; i++, k += 8) w |= sb[i] << k;
+  h = Math.imul(h ^ w, M);
+  keyHash.h = fmix32(h);
 }
 
-/** murmur3's finalizer: spreads FNV's weak low bits before masking to a slot. */
+/** murmur3's finalizer: spreads the bits before masking to a slot. */
 function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -1,12 +1,12 @@
-import { tableFromIPC, type Table } from 'apache-arrow';
 import { CorruptSnapshotError, InfraError } from '../core/errors.ts';
 import { paths, type Manifest, type ShardEntry } from '../snapshot/contract.ts';
-import { readManifest } from '../snapshot/read.ts';
+import { readManifest, verifyShardBytes } from '../snapshot/read.ts';
 import type { ObjectStore } from '../store/port.ts';
-import { checkManifestSchema, checkSchema, chunksOf } from './columns.ts';
+import { checkManifestSchema, shardChunks, type Chunk } from './columns.ts';
+import { BucketBuilder, tableSlots } from './index-build.ts';
+import type { LoadPool } from './load-pool.ts';
 import { jitterDelay, seededRng, sleep, type Rng } from './rng.ts';
 import { ScoreIndex } from './score-index.ts';
-import { inlineVerifier, type Verifier } from './verify-pool.ts';
 
 /** Which share of the key space a replica serves: buckets b with b % count === index. */
 export interface ShardSelection {
@@ -25,8 +25,10 @@ export interface LoadOptions {
   rng?: Rng;
   /** the version's manifest when the caller already read it (to decide whether to load at all) */
   manifest?: Manifest;
-  /** where shard bytes are checked (default: on the main thread) */
-  verifier?: Verifier;
+  /** worker threads that verify and index the shard files (default: the main thread does) */
+  pool?: LoadPool | null;
+  /** with a pool: whether this thread indexes a share of the buckets too (default true) */
+  mainThreadShare?: boolean;
 }
 
 export interface LoadedSnapshot {
@@ -85,26 +87,25 @@ async function fetchShard(store: ObjectStore, path: string, retries: number, bas
   }
 }
 
-function parseShard(where: string, bytes: Uint8Array): Table {
-  let table: Table;
-  try {
-    table = tableFromIPC(bytes);
-  } catch (err) {
-    throw new CorruptSnapshotError(`${where}: not a readable Arrow IPC file (${(err as Error).message})`);
-  }
-  return table;
+let loadIds = 0;
+
+/** Whether `bytes` is a whole ArrayBuffer of its own (then it can move to a worker without a copy). */
+function ownsBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
 }
 
 /**
  * Downloads, verifies and indexes one version. The loader owns the bytes `store.read` returns (the
- * index keeps them, and they may move to the verification worker), as the local and GCS stores
- * hand out a fresh buffer per read. Throws CorruptSnapshotError for anything the bytes
- * or the manifest get wrong, InfraError when the store keeps failing; never returns a partial index.
+ * index keeps them, and they move to a load worker and back), as the local and GCS stores hand out a
+ * fresh buffer per read. Row ids follow the manifest's file order, so they do not depend on which
+ * download finishes first. Throws CorruptSnapshotError for anything the bytes or the manifest get
+ * wrong, InfraError when the store keeps failing; never returns a partial index.
  */
 export async function loadSnapshot(store: ObjectStore, dataset: string, version: string, opts: LoadOptions = {}): Promise<LoadedSnapshot> {
   const t0 = performance.now();
   const rng = opts.rng ?? seededRng(process.pid);
-  const verifier = opts.verifier ?? inlineVerifier;
+  // starts the workers (if not yet running) while the manifest is read
+  const pool = opts.pool?.available() ? opts.pool : null;
   const shards = opts.shards ?? null;
   const manifest = opts.manifest ?? (await readManifest(store, dataset, version));
   const where = paths.manifest(dataset, version);
@@ -115,26 +116,63 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
   if (!shards && manifest.stats && Number.isInteger(manifest.stats.rows) && manifest.stats.rows !== announced) {
     throw new CorruptSnapshotError(`${where}: stats.rows ${manifest.stats.rows} != ${announced}, the sum of its shards' rows`);
   }
-  const perBucket = new Float64Array(manifest.buckets);
-  for (const e of selected) perBucket[e.bucket] += e.rows;
-  const index = new ScoreIndex(manifest.buckets, perBucket);
+  if (announced > 0x7fffffff) throw new CorruptSnapshotError(`${where}: ${announced} rows exceed what one index holds`);
+  const { buckets } = manifest;
+  const bases: number[] = [];
+  const bucketRows = new Float64Array(buckets);
+  const bucketFiles = new Int32Array(buckets);
+  for (const e of selected) {
+    bases.push(bases.length ? bases[bases.length - 1] + selected[bases.length - 1].rows : 0);
+    bucketRows[e.bucket] += e.rows;
+    bucketFiles[e.bucket]++;
+  }
+  // shared with the workers when there are any: each writes the tables of its own buckets and the
+  // chain entries of its own rows
+  const alloc = (bytes: number) => (pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const nextBuffer = alloc(4 * Math.max(1, announced));
+  const next = new Int32Array(nextBuffer);
+  const tables: (Int32Array | null)[] = new Array<Int32Array | null>(buckets).fill(null);
+  for (let b = 0; b < buckets; b++) {
+    if (bucketFiles[b] > 0) tables[b] = new Int32Array(alloc(8 * tableSlots(bucketRows[b])));
+  }
+  // bucket b goes to lane b % lanes: lanes below pool.size are workers, the last one this thread
+  const lanes = pool ? pool.size + (opts.mainThreadShare === false ? 0 : 1) : 1;
+  const builders = new Map<number, BucketBuilder>();
+  // per file: its chunks once indexed here, or its bytes once back from a worker
+  const fileChunks: (Chunk[] | Uint8Array | null)[] = new Array<Chunk[] | Uint8Array | null>(selected.length).fill(null);
+  const loadId = ++loadIds;
+  let keys = 0;
   let bytes = 0;
-  let next = 0;
+  let nextFile = 0;
   let failed: unknown = null;
   const worker = async () => {
-    while (failed === null && next < selected.length) {
-      const entry: ShardEntry = selected[next++];
+    while (failed === null && nextFile < selected.length) {
+      const k = nextFile++;
+      const entry: ShardEntry = selected[k];
       const path = paths.shard(dataset, version, entry.path);
       try {
         const raw = await fetchShard(store, path, opts.retries ?? 2, opts.retryBaseMs ?? 200, rng);
         if (failed !== null) return;
-        const data = await verifier.verify(path, entry, raw);
-        if (failed !== null) return;
-        const table = parseShard(path, data);
-        checkSchema(path, table);
-        if (table.numRows !== entry.rows) throw new CorruptSnapshotError(`${path}: ${table.numRows} rows, manifest says ${entry.rows}`);
-        index.add(chunksOf(path, table, index.rows), entry.bucket);
-        bytes += data.byteLength;
+        bytes += raw.byteLength;
+        const lane = entry.bucket % lanes;
+        if (pool && lane < pool.size) {
+          const own = ownsBuffer(raw) ? raw : new Uint8Array(raw);
+          const reply = await pool.submit(lane, {
+            loadId, id: k, where: path, entry, base: bases[k], buckets, bucketFiles: bucketFiles[entry.bucket],
+            table: tables[entry.bucket]!.buffer as SharedArrayBuffer, next: nextBuffer as SharedArrayBuffer, buffer: own.buffer as ArrayBuffer,
+          });
+          keys += reply.keys;
+          for (const r of reply.returned) fileChunks[r.id] = new Uint8Array(r.buffer);
+        } else {
+          // between files, so reads and worker replies are not held up for long
+          await new Promise<void>((r) => setImmediate(r));
+          verifyShardBytes(path, entry, raw);
+          const got = shardChunks(path, entry, raw, bases[k]);
+          let builder = builders.get(entry.bucket);
+          if (!builder) builders.set(entry.bucket, (builder = new BucketBuilder(entry.bucket, buckets, tables[entry.bucket]!, next)));
+          builder.add(got);
+          fileChunks[k] = got;
+        }
       } catch (err) {
         if (failed === null) failed = err;
       }
@@ -142,7 +180,19 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
   };
   const n = Math.max(1, Math.min(opts.concurrency ?? 4, selected.length));
   await Promise.all(Array.from({ length: n }, worker));
-  if (failed !== null) throw failed;
+  if (failed !== null) {
+    pool?.drop(loadId);
+    throw failed;
+  }
+  const chunks: Chunk[] = [];
+  for (let k = 0; k < selected.length; k++) {
+    const got = fileChunks[k];
+    if (!got) throw new Error(`load worker did not return ${selected[k].path}`);
+    // a worker checked these bytes; reading them again here only makes this thread's views
+    for (const c of got instanceof Uint8Array ? shardChunks(selected[k].path, selected[k], got, bases[k]) : got) chunks.push(c);
+  }
+  for (const b of builders.values()) keys += b.keys;
+  const index = new ScoreIndex(buckets, tables, next, chunks, keys);
   return {
     dataset,
     version,

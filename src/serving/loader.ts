@@ -9,7 +9,7 @@ import { loadSnapshot, type LoadedSnapshot, type LoadOptions } from './load-snap
 import { ServingMetrics } from './metrics.ts';
 import { jitterDelay, seededRng, sleep, type Rng } from './rng.ts';
 import type { ScoreRow } from './score-index.ts';
-import { inlineVerifier, workerVerifier, type Verifier } from './verify-pool.ts';
+import { workerLoadPool, type LoadPool } from './load-pool.ts';
 import { compareVersions, versionKey, type VersionKey } from './version-order.ts';
 
 /**
@@ -23,7 +23,7 @@ import { compareVersions, versionKey, type VersionKey } from './version-order.ts
  *   versions after it that were seen so far, so a redelivered notification cannot undo it.
  * - Following LATEST (polling) takes LATEST as the truth, including a move back (a rollback).
  */
-export interface ScoreCacheOptions extends Omit<LoadOptions, 'rng' | 'manifest'> {
+export interface ScoreCacheOptions extends Omit<LoadOptions, 'rng' | 'manifest' | 'pool'> {
   store: ObjectStore;
   dataset: string;
   logger?: Logger;
@@ -32,8 +32,10 @@ export interface ScoreCacheOptions extends Omit<LoadOptions, 'rng' | 'manifest'>
   jitterMs?: number;
   /** seed for jitter (default: the process id, so replicas differ) */
   seed?: number;
-  /** hash shards on a worker thread while the main thread indexes (default true) */
+  /** verify and index shard files on worker threads (default true; false: on the main thread) */
   verifyInWorker?: boolean;
+  /** how many load workers (default: the machine's cores, at most 4) */
+  loadWorkers?: number;
 }
 
 export type LoadStatus = 'loaded' | 'duplicate' | 'older' | 'retracted' | 'known_bad' | 'other_dataset' | 'invalid' | 'no_latest' | 'failed';
@@ -70,11 +72,11 @@ export class ScoreCache {
   readonly metrics: ServingMetrics;
   readonly logger: Logger;
   lastError: LoadError | null = null;
-  private readonly verifier: Verifier;
+  private readonly pool: LoadPool | null;
 
   constructor(readonly opts: ScoreCacheOptions) {
     this.rng = seededRng(opts.seed ?? process.pid);
-    this.verifier = opts.verifyInWorker === false ? inlineVerifier : workerVerifier();
+    this.pool = opts.verifyInWorker === false ? null : workerLoadPool(opts.loadWorkers);
     this.metrics = opts.metrics ?? new ServingMetrics();
     this.logger = opts.logger ?? silentLogger;
   }
@@ -169,10 +171,10 @@ export class ScoreCache {
     });
   }
 
-  /** Stops the verification worker (the served version stays readable). */
+  /** Stops the load workers (the served version stays readable). */
   async close(): Promise<void> {
     await this.queue;
-    await this.verifier.close();
+    await this.pool?.close();
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
@@ -222,7 +224,7 @@ export class ScoreCache {
         retryBaseMs: this.opts.retryBaseMs,
         rng: this.rng,
         manifest,
-        verifier: this.verifier,
+        pool: this.pool,
       });
       const previous = this.snap;
       this.snap = snap; // the swap: one assignment, so readers see the old or the new version, never a mix

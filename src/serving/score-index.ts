@@ -1,15 +1,13 @@
-import { CorruptSnapshotError } from '../core/errors.ts';
 import type { Chunk } from './columns.ts';
+import { EMPTY } from './index-build.ts';
 import { bytesEqual, hashKey, keyHash } from './key-hash.ts';
 
 /**
- * The in-memory index of one snapshot: open addressing (linear probing) over the 64-bit key hash of
- * (track_id, market, surface), keys verified against the rows' own UTF-8 bytes. Memory per row is
- * one Int32 (`next`); per slot an Int32 head and a Uint32 tag; there is no JS object per row.
- *
- * Several campaigns may promote the same (track, market, surface): those rows form a chain ordered
- * best first — highest `boost`, then highest `score`, then `campaign_id` ascending — so the first
- * row of a lookup is the one a ranker applies, and the rest explain it.
+ * The in-memory index of one snapshot, read-only once built (index-build.ts builds it): one
+ * open-addressing table per track_id bucket over the key hash of (track_id, market, surface), keys
+ * verified against the rows' own UTF-8 bytes, and a chain per key through `next`, best campaign
+ * first. Memory per row is one Int32 (`next`); per slot an Int32 head and the key's Int32 hash as a tag; there is no
+ * JS object per row.
  */
 export interface ScoreRow {
   campaign_id: string;
@@ -24,7 +22,6 @@ export interface ScoreRow {
   reason: number;
 }
 
-const EMPTY = -1;
 const encoder = new TextEncoder();
 
 /** Writes `s` as UTF-8 at `at`, returns the end; ASCII (the common case) without allocating. */
@@ -38,100 +35,74 @@ function encodeField(s: string, buf: Uint8Array, at: number): number {
   return at;
 }
 
-function nextPow2(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
+/**
+ * Decoded strings of a low-cardinality column (campaign and licensor ids repeat across millions of
+ * rows), direct-mapped by a hash of their bytes: a hit costs a hash and a compare of a few bytes
+ * instead of a native decode and a new string. Only ASCII strings are kept (one char per byte, so
+ * the compare is exact); anything else is decoded every time.
+ */
+class TextCache {
+  private readonly strs: string[];
+  private readonly hashes: Int32Array;
+  private readonly mask: number;
+
+  constructor(size: number) {
+    this.strs = new Array<string>(size).fill('');
+    this.hashes = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  get(buf: Buffer, s: number, e: number): string {
+    const n = e - s;
+    let h = 0x811c9dc5 ^ n;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    const k = (h ^ (h >>> 16)) & this.mask;
+    const c = this.strs[k];
+    if (this.hashes[k] === h && c.length === n) {
+      let i = 0;
+      while (i < n && c.charCodeAt(i) === buf[s + i]) i++;
+      if (i === n) return c;
+    }
+    const str = buf.toString('utf8', s, e);
+    if (str.length === n) {
+      this.strs[k] = str;
+      this.hashes[k] = h;
+    }
+    return str;
+  }
 }
 
 export class ScoreIndex {
-  private readonly chunks: Chunk[] = [];
-  private readonly chunkStarts: number[] = [];
-  /**
-   * One open-addressing table per track_id bucket (the snapshot's shard buckets). Slot k of a table:
-   * [2k] first row id of the key (or EMPTY), [2k+1] the key's tag. A shard's rows all land in one
-   * small table, so building stays in cache instead of missing into one huge random-access array.
-   */
-  private readonly tables: (Int32Array | null)[];
+  private readonly chunks: Chunk[];
+  private readonly chunkStarts: Int32Array;
   private readonly masks: Int32Array;
-  private readonly next: Int32Array;
-  /** rows added so far: the global id the next added chunk must start at */
-  rows = 0;
-  /** distinct (track_id, market, surface) keys */
-  keys = 0;
-  readonly capacity: number;
+  private readonly campaigns = new TextCache(16384);
+  private readonly licensors = new TextCache(4096);
+  private scratch = new Uint8Array(3 * 1024);
+  /** rows held */
+  readonly rows: number;
 
   /**
-   * An empty index for a snapshot of `buckets` buckets, sized by the rows the manifest announces per
-   * bucket (buckets with none announced get no table: their keys are all misses).
+   * `tables[b]`: bucket b's slots ([2k] first row id or EMPTY, [2k+1] tag), null for a bucket with no
+   * rows; `chunks` cover row ids 0..rows-1 in order.
    */
-  constructor(readonly buckets: number, rowsPerBucket: ArrayLike<number>) {
-    this.tables = new Array<Int32Array | null>(buckets).fill(null);
-    this.masks = new Int32Array(buckets);
-    let capacity = 0;
-    for (let b = 0; b < buckets; b++) {
-      const n = rowsPerBucket[b] ?? 0;
-      capacity += n;
-      if (n === 0) continue;
-      // load factor <= 2/3: probe runs stay short, and a bucket's table stays small enough for cache
-      const size = nextPow2(Math.max(8, Math.ceil(n * 1.5)));
-      this.masks[b] = size - 1;
-      this.tables[b] = new Int32Array(size * 2).fill(EMPTY);
+  constructor(
+    readonly buckets: number,
+    private readonly tables: (Int32Array | null)[],
+    private readonly next: Int32Array,
+    chunks: Chunk[],
+    /** distinct (track_id, market, surface) keys */
+    readonly keys: number,
+  ) {
+    this.chunks = [...chunks].sort((a, b) => a.start - b.start);
+    this.chunkStarts = Int32Array.from(this.chunks, (c) => c.start);
+    let rows = 0;
+    for (const c of this.chunks) {
+      if (c.start !== rows) throw new Error(`chunk of ${c.shard} starts at ${c.start}, expected ${rows}`);
+      rows += c.length;
     }
-    this.capacity = capacity;
-    this.next = new Int32Array(Math.max(1, capacity)).fill(EMPTY);
-  }
-
-  /**
-   * Adds a shard's chunks (numbered from `this.rows`). Every row's track_id must hash to `bucket`:
-   * a manifest that misfiles rows would make sharded serving miss them.
-   */
-  add(chunks: Chunk[], bucket: number): void {
-    const slots = this.tables[bucket];
-    if (!slots) throw new CorruptSnapshotError(`${chunks[0]?.shard ?? 'shard'}: rows for bucket ${bucket}, which the manifest gives no rows`);
-    const mask = this.masks[bucket];
-    const wrap = mask * 2 + 1;
-    const buckets = this.buckets;
-    for (const c of chunks) {
-      if (c.start !== this.rows) throw new Error(`chunk of ${c.shard} starts at ${c.start}, expected ${this.rows}`);
-      if (this.rows + c.length > this.capacity) {
-        throw new CorruptSnapshotError(`${c.shard}: more rows than the manifest announces (${this.capacity})`);
-      }
-      this.chunks.push(c);
-      this.chunkStarts.push(c.start);
-      this.rows += c.length;
-      const { track, market, surface } = c;
-      for (let i = 0; i < c.length; i++) {
-        hashKey(
-          track.bytes, track.offsets[i], track.offsets[i + 1],
-          market.bytes, market.offsets[i], market.offsets[i + 1],
-          surface.bytes, surface.offsets[i], surface.offsets[i + 1],
-        );
-        if (keyHash.track % buckets !== bucket) {
-          throw new CorruptSnapshotError(
-            `${c.shard}: row ${i} (track_id ${this.text(c, 'track', i)}) hashes to bucket ` +
-              `${keyHash.track % buckets}, but the manifest files it under bucket ${bucket}`,
-          );
-        }
-        const row = c.start + i;
-        const tag = keyHash.h2 | 0;
-        let s = (keyHash.h1 & mask) << 1;
-        for (;;) {
-          const head = slots[s];
-          if (head === EMPTY) {
-            slots[s] = row;
-            slots[s + 1] = tag;
-            this.keys++;
-            break;
-          }
-          if (slots[s + 1] === tag && this.sameKey(head, c, i)) {
-            slots[s] = this.insertOrdered(head, row, c, i);
-            break;
-          }
-          s = (s + 2) & wrap;
-        }
-      }
-    }
+    this.rows = rows;
+    this.masks = Int32Array.from(tables, (t) => (t ? (t.length >>> 1) - 1 : 0));
   }
 
   private chunkOf(row: number): Chunk {
@@ -145,54 +116,6 @@ export class ScoreIndex {
     }
     return this.chunks[lo];
   }
-
-  private text(c: Chunk, col: 'track' | 'market' | 'surface' | 'campaign', i: number): string {
-    const u = c[col];
-    return Buffer.from(u.bytes.buffer, u.bytes.byteOffset, u.bytes.byteLength).toString('utf8', u.offsets[i], u.offsets[i + 1]);
-  }
-
-  private sameKey(row: number, c: Chunk, i: number): boolean {
-    const h = this.chunkOf(row);
-    const j = row - h.start;
-    return (
-      bytesEqual(h.track.bytes, h.track.offsets[j], h.track.offsets[j + 1], c.track.bytes, c.track.offsets[i], c.track.offsets[i + 1]) &&
-      bytesEqual(h.market.bytes, h.market.offsets[j], h.market.offsets[j + 1], c.market.bytes, c.market.offsets[i], c.market.offsets[i + 1]) &&
-      bytesEqual(h.surface.bytes, h.surface.offsets[j], h.surface.offsets[j + 1], c.surface.bytes, c.surface.offsets[i], c.surface.offsets[i + 1])
-    );
-  }
-
-  /** -1 when row (a) ranks before (c,i), 1 after; a duplicate campaign for one key is corrupt. */
-  private compare(a: number, c: Chunk, i: number): number {
-    const h = this.chunkOf(a);
-    const j = a - h.start;
-    if (h.boost[j] !== c.boost[i]) return h.boost[j] > c.boost[i] ? -1 : 1;
-    if (h.score[j] !== c.score[i]) return h.score[j] > c.score[i] ? -1 : 1;
-    const ab = h.campaign.bytes, as = h.campaign.offsets[j], ae = h.campaign.offsets[j + 1];
-    const bb = c.campaign.bytes, bs = c.campaign.offsets[i], be = c.campaign.offsets[i + 1];
-    const n = Math.min(ae - as, be - bs);
-    for (let k = 0; k < n; k++) if (ab[as + k] !== bb[bs + k]) return ab[as + k] < bb[bs + k] ? -1 : 1;
-    if (ae - as !== be - bs) return ae - as < be - bs ? -1 : 1;
-    throw new CorruptSnapshotError(
-      `${c.shard}: duplicate row for track_id ${this.text(c, 'track', i)}, market ${this.text(c, 'market', i)}, ` +
-        `surface ${this.text(c, 'surface', i)}, campaign_id ${this.text(c, 'campaign', i)}`,
-    );
-  }
-
-  /** Inserts `row` into the chain starting at `head`; returns the new head. */
-  private insertOrdered(head: number, row: number, c: Chunk, i: number): number {
-    const next = this.next;
-    if (this.compare(head, c, i) > 0) {
-      next[row] = head;
-      return row;
-    }
-    let prev = head;
-    while (next[prev] !== EMPTY && this.compare(next[prev], c, i) < 0) prev = next[prev];
-    next[row] = next[prev];
-    next[prev] = row;
-    return head;
-  }
-
-  private scratch = new Uint8Array(3 * 1024);
 
   /** The first row id for the key, or -1. Rows of the key follow through `nextRow`. */
   find(trackId: string, market: string, surface: string): number {
@@ -208,11 +131,11 @@ export class ScoreIndex {
     if (!slots) return EMPTY;
     const mask = this.masks[bucket];
     const wrap = mask * 2 + 1;
-    const tag = keyHash.h2 | 0;
-    let s = (keyHash.h1 & mask) << 1;
+    const tag = keyHash.h | 0;
+    let s = (tag & mask) << 1;
     for (;;) {
       const head = slots[s];
-      if (head === EMPTY) return -1;
+      if (head === EMPTY) return EMPTY;
       if (slots[s + 1] === tag) {
         const h = this.chunkOf(head);
         const j = head - h.start;
@@ -253,8 +176,8 @@ export class ScoreIndex {
     const c = this.chunkOf(row);
     const i = row - c.start;
     return {
-      campaign_id: c.campaignText.toString('utf8', c.campaign.offsets[i], c.campaign.offsets[i + 1]),
-      licensor_id: c.licensorText.toString('utf8', c.licensor.offsets[i], c.licensor.offsets[i + 1]),
+      campaign_id: this.campaigns.get(c.campaignText, c.campaign.offsets[i], c.campaign.offsets[i + 1]),
+      licensor_id: this.licensors.get(c.licensorText, c.licensor.offsets[i], c.licensor.offsets[i + 1]),
       score: c.score[i],
       boost: c.boost[i],
       share: c.share[i],

@@ -3,6 +3,7 @@ import { bucketOf } from '../../src/core/hash.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { loadSnapshot, parseShardSelection } from '../../src/serving/load-snapshot.ts';
+import { workerLoadPool } from '../../src/serving/load-pool.ts';
 import { MemoryStore, expectedByKey, makeRows, moveLatest, publishTestSnapshot, rowAnswer } from './support.ts';
 
 describe('loadSnapshot', () => {
@@ -235,6 +236,68 @@ describe('ScoreCache', () => {
     store.onRead = null;
     expect((await cache.handleNotification(attrs('v1'))).status).toBe('loaded');
     expect(cache.metrics.render()).toMatch(/promoscore_snapshot_load_failures_total\{reason="store"\} 1/);
+  });
+});
+
+describe('loadSnapshot on load workers', () => {
+  const answers = (index: Awaited<ReturnType<typeof loadSnapshot>>['index'], rows: ReturnType<typeof makeRows>) =>
+    [...expectedByKey(rows).keys()].map((k) => index.lookup(...(k.split('\u0000') as [string, string, string])));
+
+  it('answers exactly as the main thread alone does, with buckets split over files and lanes', async () => {
+    const store = new MemoryStore();
+    const rows = makeRows(3000, 23);
+    await publishTestSnapshot(store, { version: 'v1', rows, buckets: 5, filesPerBucket: 3 });
+    const pool = workerLoadPool(2);
+    try {
+      const inline = await loadSnapshot(store, 'promo', 'v1');
+      for (const mainThreadShare of [true, false]) {
+        const shared = await loadSnapshot(store, 'promo', 'v1', { pool, mainThreadShare, concurrency: 4 });
+        expect(shared.index.rows).toBe(rows.length);
+        expect(shared.index.keys).toBe(inline.index.keys);
+        expect(answers(shared.index, rows)).toEqual([...expectedByKey(rows).values()].map((l) => l.map(rowAnswer)));
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it.each([
+    ['a misfiled bucket', { mutate: (m: any) => { m.shards[0].bucket = (m.shards[0].bucket + 1) % m.buckets; } }, /hashes to bucket/],
+    ['a flipped byte', { corrupt: (_f: string, b: Uint8Array) => { const c = new Uint8Array(b); c[c.length >> 1] ^= 1; return c; } }, /crc32c/],
+  ])('refuses %s on a worker, then loads a good version with the same workers', async (_name, fault, message) => {
+    const store = new MemoryStore();
+    const pool = workerLoadPool(1);
+    try {
+      await publishTestSnapshot(store, { version: 'bad', rows: makeRows(400, 5), buckets: 4, filesPerBucket: 2, ...(fault as object) });
+      await expect(loadSnapshot(store, 'promo', 'bad', { pool, mainThreadShare: false })).rejects.toThrow(message);
+      const rows = makeRows(400, 6);
+      await publishTestSnapshot(store, { version: 'good', rows, buckets: 4, filesPerBucket: 2 });
+      const snap = await loadSnapshot(store, 'promo', 'good', { pool, mainThreadShare: false });
+      expect(answers(snap.index, rows)).toEqual([...expectedByKey(rows).values()].map((l) => l.map(rowAnswer)));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses a campaign listed twice for one key, also when the two rows sit in different files', async () => {
+    const rows = makeRows(300, 9);
+    const twice = [...rows, { ...rows[7] }];
+    for (const pool of [null, workerLoadPool(1)]) {
+      const store = new MemoryStore();
+      await publishTestSnapshot(store, { version: 'v1', rows: twice, buckets: 2, filesPerBucket: 3 });
+      await expect(loadSnapshot(store, 'promo', 'v1', { pool, mainThreadShare: false })).rejects.toThrow(/duplicate row/);
+      await pool?.close();
+    }
+  });
+
+  it('answers campaign and licensor ids exactly, non-ASCII ones too, on every repeat', async () => {
+    const store = new MemoryStore();
+    const rows = makeRows(200, 4).map((r, i) => (i % 3 === 0 ? { ...r, campaign_id: `kampanj-ö-${i % 5}`, licensor_id: `lic-日本-${i % 2}` } : r));
+    await publishTestSnapshot(store, { version: 'v1', rows, buckets: 2 });
+    const { index } = await loadSnapshot(store, 'promo', 'v1');
+    const expected = [...expectedByKey(rows).values()].map((l) => l.map(rowAnswer));
+    expect(answers(index, rows)).toEqual(expected);
+    expect(answers(index, rows)).toEqual(expected);
   });
 });
 
