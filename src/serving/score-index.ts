@@ -23,6 +23,7 @@ export interface ScoreRow {
 }
 
 const encoder = new TextEncoder();
+const BLOCK_BITS = 12;
 
 /** Writes `s` as UTF-8 at `at`, returns the end; ASCII (the common case) without allocating. */
 function encodeField(s: string, buf: Uint8Array, at: number): number {
@@ -75,6 +76,8 @@ class TextCache {
 export class ScoreIndex {
   private readonly chunks: Chunk[];
   private readonly chunkStarts: Int32Array;
+  /** for each block of 2^BLOCK_BITS row ids, the chunk holding its first row (no search per lookup) */
+  private readonly blockChunk: Int32Array;
   private readonly masks: Int32Array;
   private readonly campaigns = new TextCache(16384);
   private readonly licensors = new TextCache(4096);
@@ -102,19 +105,21 @@ export class ScoreIndex {
       rows += c.length;
     }
     this.rows = rows;
+    this.blockChunk = new Int32Array((rows >>> BLOCK_BITS) + 1);
+    for (let b = 0, k = 0; b < this.blockChunk.length; b++) {
+      const first = b << BLOCK_BITS;
+      while (k + 1 < this.chunks.length && this.chunks[k + 1].start <= first) k++;
+      this.blockChunk[b] = k;
+    }
     this.masks = Int32Array.from(tables, (t) => (t ? (t.length >>> 1) - 1 : 0));
   }
 
   private chunkOf(row: number): Chunk {
     const starts = this.chunkStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= row) lo = mid;
-      else hi = mid - 1;
-    }
-    return this.chunks[lo];
+    const last = starts.length - 1;
+    let k = this.blockChunk[row >>> BLOCK_BITS];
+    while (k < last && starts[k + 1] <= row) k++;
+    return this.chunks[k];
   }
 
   /** The first row id for the key, or -1. Rows of the key follow through `nextRow`. */
@@ -139,10 +144,13 @@ export class ScoreIndex {
       if (slots[s + 1] === tag) {
         const h = this.chunkOf(head);
         const j = head - h.start;
+        // every offset first, then the bytes: the row's cache misses overlap instead of queueing
+        const to = h.track.offsets, mo = h.market.offsets, so = h.surface.offsets;
+        const ts = to[j], tEnd = to[j + 1], ms = mo[j], mEnd = mo[j + 1], ss = so[j], sEnd = so[j + 1];
         if (
-          bytesEqual(h.track.bytes, h.track.offsets[j], h.track.offsets[j + 1], buf, 0, te) &&
-          bytesEqual(h.market.bytes, h.market.offsets[j], h.market.offsets[j + 1], buf, te, me) &&
-          bytesEqual(h.surface.bytes, h.surface.offsets[j], h.surface.offsets[j + 1], buf, me, se)
+          bytesEqual(h.track.bytes, ts, tEnd, buf, 0, te) &&
+          bytesEqual(h.market.bytes, ms, mEnd, buf, te, me) &&
+          bytesEqual(h.surface.bytes, ss, sEnd, buf, me, se)
         ) {
           return head;
         }
@@ -175,17 +183,22 @@ export class ScoreIndex {
   row(row: number): ScoreRow {
     const c = this.chunkOf(row);
     const i = row - c.start;
+    // load every column of the row before decoding anything, so the cache misses overlap
+    const co = c.campaign.offsets, lo = c.licensor.offsets;
+    const cs = co[i], ce = co[i + 1], ls = lo[i], le = lo[i + 1];
+    const score = c.score[i], boost = c.boost[i], share = c.share[i], upper = c.upper[i];
+    const value = c.value[i], headroom = c.headroom[i], skipUpper = c.skipUpper[i], reason = c.reason[i];
     return {
-      campaign_id: this.campaigns.get(c.campaignText, c.campaign.offsets[i], c.campaign.offsets[i + 1]),
-      licensor_id: this.licensors.get(c.licensorText, c.licensor.offsets[i], c.licensor.offsets[i + 1]),
-      score: c.score[i],
-      boost: c.boost[i],
-      share: c.share[i],
-      upper: c.upper[i],
-      value: c.value[i],
-      headroom: c.headroom[i],
-      skip_upper: c.skipUpper[i],
-      reason: c.reason[i],
+      campaign_id: this.campaigns.get(c.campaignText, cs, ce),
+      licensor_id: this.licensors.get(c.licensorText, ls, le),
+      score,
+      boost,
+      share,
+      upper,
+      value,
+      headroom,
+      skip_upper: skipUpper,
+      reason,
     };
   }
 

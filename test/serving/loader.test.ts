@@ -245,7 +245,8 @@ describe('loadSnapshot on load workers', () => {
 
   it('answers exactly as the main thread alone does, with buckets split over files and lanes', async () => {
     const store = new MemoryStore();
-    const rows = makeRows(3000, 23);
+    // more rows than one 4096-row block of the index's row-to-chunk map, in 15 files
+    const rows = makeRows(9000, 23);
     await publishTestSnapshot(store, { version: 'v1', rows, buckets: 5, filesPerBucket: 3 });
     const pool = workerLoadPool(2);
     try {
