@@ -49,21 +49,29 @@ export class Block {
     const n = c.length;
     const L = caps.length;
     this.n = n;
-    let segs = 0;
-    for (let k = 0; k < n; k++) if (k === 0 || lic[k] !== lic[k - 1] || s[k] !== s[k - 1]) segs++;
-    this.segStart = new Int32Array(segs + 1);
-    this.segSurface = new Int32Array(segs);
+    // One pass: a new segment wherever (licensor, surface) changes.
+    const segStart = new Int32Array(Math.min(n, L * S) + 1);
+    const segSurface = new Int32Array(Math.min(n, L * S));
     this.licSeg = new Int32Array(L + 1);
-    let q = -1;
+    let q = 0;
+    let pl = -1;
+    let ps = -1;
     for (let k = 0; k < n; k++) {
-      if (k === 0 || lic[k] !== lic[k - 1] || s[k] !== s[k - 1]) {
+      const l = lic[k];
+      const g = s[k];
+      if (l !== pl || g !== ps) {
+        segStart[q] = k;
+        segSurface[q] = g;
         q++;
-        this.segStart[q] = k;
-        this.segSurface[q] = s[k];
-        this.licSeg[lic[k] + 1] = q + 1;
+        this.licSeg[l + 1] = q;
+        pl = l;
+        ps = g;
       }
     }
-    this.segStart[segs] = n;
+    segStart[q] = n;
+    const segs = q;
+    this.segStart = segStart.subarray(0, segs + 1);
+    this.segSurface = segSurface.subarray(0, segs);
     // Licensors without rows own an empty segment range.
     for (let l = 0; l < L; l++) if (this.licSeg[l + 1] < this.licSeg[l]) this.licSeg[l + 1] = this.licSeg[l];
     this.segY = new Float64Array(segs);
@@ -123,19 +131,19 @@ export class Block {
           const ck = c[k];
           const dk = d[k];
           const v = ck - lam - mg * dk;
-          if (v > 0) {
-            const yk = y[k];
-            pv[np] = v;
-            py[np] = yk;
-            pk[np] = k;
-            np++;
-            sy += yk;
-            sdy += dk * yk;
-            scy += ck * yk;
-            z[k] = 1;
-          } else {
-            z[k] = 0;
-          }
+          // Branch-free (a comparison's 0/1 used as a number compiles to a flag move, not a jump): the
+          // sign of v is random from row to row, and a branch on it mispredicts about half the time.
+          const yk = y[k];
+          const b = ((v > 0) as unknown as number) | 0;
+          pv[np] = v;
+          py[np] = yk;
+          pk[np] = k;
+          np += b;
+          const w = b * yk;
+          sy += w;
+          sdy += dk * w;
+          scy += ck * w;
+          z[k] = b;
         }
         segY[q] = sy;
         segDY[q] = sdy;

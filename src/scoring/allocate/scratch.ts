@@ -17,3 +17,4 @@ export function scratchI32(key: string, n: number): Int32Array {
   }
   return a.subarray(0, n);
 }
+

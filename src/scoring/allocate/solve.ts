@@ -23,7 +23,7 @@ const SMOOTHING = 0.5;
 /** Below this many rows the loop prices every row; above, it works on a core. */
 const CORE_ABOVE = 6000;
 /** Fraction of rows in the first core (the ones nearest their threshold); doubled on each expansion. */
-const CORE_FRACTION = 0.06;
+const CORE_FRACTION = 0.1;
 /** A block this large takes its reference prices from a stride sample of 1 in SAMPLE_STRIDE rows. */
 const SAMPLE_ABOVE = 6000;
 const SAMPLE_STRIDE = 8;
@@ -114,9 +114,17 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   const s = scratchI32('s', m);
   const lic = scratchI32('lic', m);
   const ub = scratchF64('ub', m);
-  fillRows(p, open, counts, rows, c, y, d, s, lic, ub);
+  const skipScale = new Float64Array(S);
+  let omega = fillRows(p, open, counts, rows, c, y, d, s, lic, ub, skipScale);
   const full = new Block(S, c, y, d, s, lic, licensorCap);
-  const scales = scalesOf(full, capacity);
+  // Scales keep the master's numbers near 1.
+  if (!(omega > 0)) omega = 1;
+  const capScale = new Float64Array(S);
+  for (let g = 0; g < S; g++) {
+    capScale[g] = capacity[g] > 0 ? capacity[g] : 1;
+    if (!(skipScale[g] > 0)) skipScale[g] = 1;
+  }
+  const scales: Scales = { omega, capScale, skipScale };
   const stats: Stats = { iterations: 0, pricings: 0, pricedRows: 0 };
   const start = opts.warmStart
     ? { lambda: clampPrices(opts.warmStart.capacity, S), mu: clampPrices(opts.warmStart.skip, S) }
@@ -124,7 +132,6 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   const { best, columns, weights } = engine(full, capacity, scales, opts.tolerance, opts.maxIterations, start, stats, true);
   const x = new Float64Array(n);
   const usage = repair(full, mix(columns, weights, m), capacity, x, rows, ub);
-  const { omega, skipScale } = scales;
 
   const capacityPrice = best.lambda.slice();
   const skipPrice = best.mu.slice();
@@ -180,10 +187,10 @@ function countRows(p: MarketProblem, open: Uint8Array, counts: Int32Array): numb
     // NaN unless all four are finite; headroom and upper must also be >= 0.
     if (!(v * 0 + e * 0 + h * 0 + u * 0 === 0) || h < 0 || u < 0 || g >>> 0 >= S || l >>> 0 >= L) return -1;
     const key = l * S + g;
-    if (h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0)) {
-      counts[key + 1]++;
-      m++;
-    }
+    // Branch-free count: which rows are out is random from row to row.
+    const a = ((h > 0) as unknown as number) & ((u > 0) as unknown as number) & open[key] & (((v > 0) as unknown as number) | ((e < 0) as unknown as number));
+    counts[key + 1] += a;
+    m += a;
   }
   return m;
 }
@@ -200,10 +207,12 @@ function fillRows(
   s: Int32Array,
   lic: Int32Array,
   ub: Float64Array,
-): void {
+  skipScale: Float64Array,
+): number {
   const { value, headroom, upper, skipExcess, surface, licensor } = p;
   const n = value.length;
   const S = p.capacity.length;
+  let omega = 0;
   for (let r = 0; r < n; r++) {
     const v = value[r];
     const h = headroom[r];
@@ -214,14 +223,18 @@ function fillRows(
     const key = l * S + g;
     if (!(h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0))) continue;
     const k = counts[key]++;
+    const yk = h * u;
     rows[k] = r;
     c[k] = v;
-    y[k] = h * u;
+    y[k] = yk;
     d[k] = e;
     s[k] = g;
     lic[k] = l;
     ub[k] = u;
+    omega += Math.abs(v) * yk;
+    skipScale[g] += Math.abs(e) * yk;
   }
+  return omega;
 }
 
 /** Scales that keep the master's numbers near 1. */
@@ -460,32 +473,32 @@ function selectCore(F: Block, pr: Prices, licensorPrice: Float64Array, band: num
       let dN = 0;
       const e = segStart[q + 1];
       for (let i = segStart[q]; i < e; i++) {
+        // Branch-free: where a row falls is random from row to row.
         const ci = c[i];
         const di = d[i];
+        const yi = y[i];
         const v = ci - lam - mg * di;
-        if (v <= band && v >= -band) {
-          idx[k] = i;
-          cc[k] = ci;
-          cy[k] = y[i];
-          cd[k] = di;
-          cs[k] = g;
-          cl[k] = l;
-          k++;
-        } else if (v > band) {
-          const yi = y[i];
-          members[nm] = i;
-          if (di > 0) {
-            owner[nm++] = 1;
-            yP += yi;
-            cP += ci * yi;
-            dP += di * yi;
-          } else {
-            owner[nm++] = 0;
-            yN += yi;
-            cN += ci * yi;
-            dN += di * yi;
-          }
-        }
+        const inside = ((v <= band) as unknown as number) & ((v >= -band) as unknown as number);
+        const above = ((v > band) as unknown as number) | 0;
+        idx[k] = i;
+        cc[k] = ci;
+        cy[k] = yi;
+        cd[k] = di;
+        cs[k] = g;
+        cl[k] = l;
+        k += inside;
+        const pos = ((di > 0) as unknown as number) | 0;
+        members[nm] = i;
+        owner[nm] = pos;
+        nm += above;
+        const wP = yi * (above & pos);
+        const wN = yi * (above & (pos ^ 1));
+        yP += wP;
+        cP += ci * wP;
+        dP += di * wP;
+        yN += wN;
+        cN += ci * wN;
+        dN += di * wN;
       }
       let kN = -1;
       let kP = -1;
@@ -642,18 +655,18 @@ function repair(F: Block, z: Float64Array, capacity: Float64Array, x: Float64Arr
     let sp = 0;
     let sn = 0;
     for (let k = segStart[q], e = segStart[q + 1]; k < e; k++) {
-      let zk = z[k];
-      zk = zk < 0 ? 0 : zk > 1 ? 1 : zk;
+      const zk = Math.min(1, Math.max(0, z[k]));
       z[k] = zk;
       const t = y[k] * zk;
       const dt = d[k] * t;
-      if (d[k] > 0) {
-        up += t;
-        sp += dt;
-      } else {
-        un += t;
-        sn -= dt;
-      }
+      // Branch-free split by the sign of the skip excess.
+      const pos = ((d[k] > 0) as unknown as number) | 0;
+      const tp = t * pos;
+      const dp = dt * pos;
+      up += tp;
+      un += t - tp;
+      sp += dp;
+      sn -= dt - dp;
     }
     segPos[q] = up;
     segNeg[q] = un;
@@ -685,9 +698,9 @@ function repair(F: Block, z: Float64Array, capacity: Float64Array, x: Float64Arr
       let cu = 0;
       let su = 0;
       let vu = 0;
+      const fd = fPos - fNeg;
       for (let k = segStart[q], e = segStart[q + 1]; k < e; k++) {
-        const zk = z[k] * (d[k] > 0 ? fPos : fNeg);
-        if (zk === 0) continue;
+        const zk = z[k] * (fNeg + fd * (((d[k] > 0) as unknown as number) | 0));
         x[rows[k]] = zk * ub[k];
         const t = y[k] * zk;
         cu += t;
