@@ -206,10 +206,13 @@ export class ScoreIndex {
   lookup(trackId: string, market: string, surface: string): ScoreRow[] | null {
     let r = this.find(trackId, market, surface);
     if (r === EMPTY) return null;
-    const out: ScoreRow[] = [];
-    while (r !== EMPTY) {
+    // the chain link is read before the row is built, so its cache miss overlaps the row's
+    let after = this.next[r];
+    const out: ScoreRow[] = [this.row(r)];
+    while (after !== EMPTY) {
+      r = after;
+      after = this.next[r];
       out.push(this.row(r));
-      r = this.next[r];
     }
     return out;
   }
