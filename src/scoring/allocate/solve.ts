@@ -5,12 +5,16 @@
  * full pricing yields a valid dual bound; the mixed response is the primal. The loop stops once the
  * relative gap is below the tolerance; x is then repaired to exact feasibility and certified.
  *
- * Most rows' responses never change once the prices are roughly right, so the loop works on a core:
- * the rows whose net value is near their licensor's threshold at a reference price point. Rows off
- * the core keep their reference response; the master mixes responses of the core alone (each still
- * a whole, licensor-feasible x). When that restricted problem has converged, one full pass at its
- * best prices checks the bound over every row: a row whose response differs joins the core. The
- * reference prices come from the same method on a stride sample of the rows (recursively).
+ * Most rows' responses never change once the prices are roughly right, so the loop works on a
+ * core: the rows whose net value lies near their licensor's threshold at a center price point. Rows
+ * above that band are merged, per (licensor, surface) and sign of skip excess, into super-rows that
+ * take one share together; rows below it are held at 0. Every response of this restricted problem
+ * is a whole, feasible response of the market (x = 0 included), so the master mixes them as they
+ * are, at the cost of the core's rows only. When the restricted loop has converged, one full pass
+ * at its best prices gives the true bound over every row; if the gap is still open, the core is
+ * re-centered on those prices (a little wider) and the loop goes on with every column kept. The
+ * first center comes from the same method on a stride sample of the rows (a warm start seeds that
+ * sample's solve), so a market costs about two full passes plus a few percent of rows per round.
  */
 import type { Certificate } from '../../snapshot/contract.ts';
 import { solveMaster } from './master.ts';
@@ -22,7 +26,7 @@ import type { MarketProblem, MarketSolution, SurfacePrices } from './problem.ts'
 const SMOOTHING = 0.5;
 /** Below this many rows the loop prices every row; above, it works on a core. */
 const CORE_ABOVE = 6000;
-/** Fraction of rows in the first core (the ones nearest their threshold); doubled on each expansion. */
+/** Fraction of rows in the first core (the ones nearest their threshold); 1.5x on each re-centering. */
 const CORE_FRACTION = 0.1;
 /** A block this large takes its reference prices from a stride sample of 1 in SAMPLE_STRIDE rows. */
 const SAMPLE_ABOVE = 6000;
