@@ -69,9 +69,13 @@ interface Core {
   block: Block;
   /** the row of each core row; -1 for a super-row */
   idx: Int32Array;
-  /** rows merged into super-rows, and the core row (super-row) of each */
-  members: Int32Array;
-  owner: Int32Array;
+  /** per segment of the full block, the core row of its super-row (rows with skip excess <= 0 / > 0), or -1 */
+  superN: Int32Array;
+  superP: Int32Array;
+  /** the center and band that decide which rows a super-row holds (recomputed, not stored) */
+  center: Prices;
+  licensorPrice: Float64Array;
+  band: number;
 }
 
 interface Stats {
@@ -135,7 +139,7 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     : undefined;
   const { best, columns, weights } = engine(full, capacity, scales, opts.tolerance, opts.maxIterations, start, stats, true);
   const x = new Float64Array(n);
-  const usage = repair(full, mix(columns, weights, m), capacity, x, rows, ub);
+  const usage = repair(full, mix(full, columns, weights, m), capacity, x, rows, ub);
 
   const capacityPrice = best.lambda.slice();
   const skipPrice = best.mu.slice();
@@ -267,7 +271,7 @@ function maxValueOn(p: MarketProblem, g: number): number {
 }
 
 /** The primal: the master's mixture of responses, row by row. */
-function mix(columns: Column[], weights: Float64Array, m: number): Float64Array {
+function mix(F: Block, columns: Column[], weights: Float64Array, m: number): Float64Array {
   const zsum = scratchF64('zsum', m).fill(0);
   const cores: Core[] = [];
   const sums: Float64Array[] = [];
@@ -287,19 +291,40 @@ function mix(columns: Column[], weights: Float64Array, m: number): Float64Array 
     }
     addDense(sums[i], z, w);
   }
-  for (let i = 0; i < cores.length; i++) scatterCore(zsum, cores[i], sums[i]);
+  for (let i = 0; i < cores.length; i++) scatterCore(zsum, F, cores[i], sums[i]);
   return zsum;
-}
-
-/** A core's shares onto the rows: its own rows, and the members of each super-row. */
-function scatterCore(acc: Float64Array, core: Core, z: Float64Array): void {
-  const { idx, members, owner } = core;
-  for (let i = 0; i < idx.length; i++) if (idx[i] >= 0) acc[idx[i]] += z[i];
-  for (let j = 0; j < members.length; j++) acc[members[j]] += z[owner[j]];
 }
 
 function addDense(acc: Float64Array, z: Float64Array, w: number): void {
   for (let k = 0; k < acc.length; k++) acc[k] += w * z[k];
+}
+
+/** A core's shares onto the rows: its own rows, and each super-row's share to the rows it holds. */
+function scatterCore(acc: Float64Array, F: Block, core: Core, z: Float64Array): void {
+  const { idx, superN, superP, center, licensorPrice, band } = core;
+  for (let i = 0; i < idx.length; i++) if (idx[i] >= 0) acc[idx[i]] += z[i];
+  const { c, d, segStart, segSurface, licSeg } = F;
+  const L = licSeg.length - 1;
+  for (let l = 0; l < L; l++) {
+    const t = licensorPrice[l];
+    for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
+      if (superN[q] < 0 && superP[q] < 0) continue;
+      const zN = superN[q] < 0 ? 0 : z[superN[q]];
+      const zP = superP[q] < 0 ? 0 : z[superP[q]];
+      const g = segSurface[q];
+      // The same arithmetic as selectCore, so the same rows.
+      const lam = center.lambda[g] + t;
+      const mg = center.mu[g];
+      const e = segStart[q + 1];
+      for (let i = segStart[q]; i < e; i++) {
+        const di = d[i];
+        const v = c[i] - lam - mg * di;
+        const above = ((v > band) as unknown as number) | 0;
+        const pos = ((di > 0) as unknown as number) | 0;
+        acc[i] += (above & pos) * zP + (above & (pos ^ 1)) * zN;
+      }
+    }
+  }
 }
 
 /**
@@ -451,24 +476,18 @@ function engine(
 function selectCore(F: Block, pr: Prices, licensorPrice: Float64Array, band: number): Core {
   const { c, y, d, segStart, segSurface, licSeg } = F;
   const L = licSeg.length - 1;
-  const cap = F.n + 2 * segSurface.length;
-  const idx = scratchI32('core.idx', cap);
-  const cc = scratchF64('core.c', cap);
-  const cy = scratchF64('core.y', cap);
-  const cd = scratchF64('core.d', cap);
-  const cs = scratchI32('core.s', cap);
-  const cl = scratchI32('core.lic', cap);
-  const members = scratchI32('core.members', F.n);
-  const owner = scratchI32('core.owner', F.n);
+  const nseg = segSurface.length;
+  const inside = scratchI32('core.inside', F.n);
+  const insideEnd = new Int32Array(nseg);
+  // Per segment, the rows above the band with skip excess <= 0 (N) and > 0 (P): sums of y, c*y, d*y.
+  const sums = new Float64Array(6 * nseg);
   let k = 0;
-  let nm = 0;
   for (let l = 0; l < L; l++) {
     const t = licensorPrice[l];
     for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
       const g = segSurface[q];
       const lam = pr.lambda[g] + t;
       const mg = pr.mu[g];
-      const m0 = nm;
       let yP = 0;
       let cP = 0;
       let dP = 0;
@@ -477,24 +496,15 @@ function selectCore(F: Block, pr: Prices, licensorPrice: Float64Array, band: num
       let dN = 0;
       const e = segStart[q + 1];
       for (let i = segStart[q]; i < e; i++) {
-        // Branch-free: where a row falls is random from row to row.
+        // Branch-free (a comparison's 0/1 used as a number): where a row falls is random.
         const ci = c[i];
         const di = d[i];
         const yi = y[i];
         const v = ci - lam - mg * di;
-        const inside = ((v <= band) as unknown as number) & ((v >= -band) as unknown as number);
+        inside[k] = i;
+        k += ((v <= band) as unknown as number) & ((v >= -band) as unknown as number);
         const above = ((v > band) as unknown as number) | 0;
-        idx[k] = i;
-        cc[k] = ci;
-        cy[k] = yi;
-        cd[k] = di;
-        cs[k] = g;
-        cl[k] = l;
-        k += inside;
         const pos = ((di > 0) as unknown as number) | 0;
-        members[nm] = i;
-        owner[nm] = pos;
-        nm += above;
         const wP = yi * (above & pos);
         const wN = yi * (above & (pos ^ 1));
         yP += wP;
@@ -504,33 +514,61 @@ function selectCore(F: Block, pr: Prices, licensorPrice: Float64Array, band: num
         cN += ci * wN;
         dN += di * wN;
       }
-      let kN = -1;
-      let kP = -1;
-      if (yN > 0) {
-        kN = k;
-        idx[k] = -1;
-        cc[k] = cN / yN;
-        cy[k] = yN;
-        cd[k] = dN / yN;
-        cs[k] = g;
-        cl[k] = l;
-        k++;
-      }
-      if (yP > 0) {
-        kP = k;
-        idx[k] = -1;
-        cc[k] = cP / yP;
-        cy[k] = yP;
-        cd[k] = dP / yP;
-        cs[k] = g;
-        cl[k] = l;
-        k++;
-      }
-      for (let j = m0; j < nm; j++) owner[j] = owner[j] === 1 ? kP : kN;
+      insideEnd[q] = k;
+      const o = 6 * q;
+      sums[o] = yN;
+      sums[o + 1] = cN;
+      sums[o + 2] = dN;
+      sums[o + 3] = yP;
+      sums[o + 4] = cP;
+      sums[o + 5] = dP;
     }
   }
-  const block = new Block(F.S, cc.slice(0, k), cy.slice(0, k), cd.slice(0, k), cs.slice(0, k), cl.slice(0, k), F.caps);
-  return { block, idx: idx.slice(0, k), members: members.slice(0, nm), owner: owner.slice(0, nm) };
+  // The core block: per segment its inside rows, then its super-rows.
+  let size = k;
+  for (let q = 0; q < nseg; q++) size += (sums[6 * q] > 0 ? 1 : 0) + (sums[6 * q + 3] > 0 ? 1 : 0);
+  const idx = new Int32Array(size);
+  const cc = new Float64Array(size);
+  const cy = new Float64Array(size);
+  const cd = new Float64Array(size);
+  const cs = new Int32Array(size);
+  const cl = new Int32Array(size);
+  const superN = new Int32Array(nseg).fill(-1);
+  const superP = new Int32Array(nseg).fill(-1);
+  let j = 0;
+  let from = 0;
+  for (let l = 0; l < L; l++) {
+    for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
+      const g = segSurface[q];
+      for (let a = from; a < insideEnd[q]; a++) {
+        const i = inside[a];
+        idx[j] = i;
+        cc[j] = c[i];
+        cy[j] = y[i];
+        cd[j] = d[i];
+        cs[j] = g;
+        cl[j] = l;
+        j++;
+      }
+      from = insideEnd[q];
+      for (let h = 0; h < 2; h++) {
+        const o = 6 * q + 3 * h;
+        const ys = sums[o];
+        if (!(ys > 0)) continue;
+        if (h === 0) superN[q] = j;
+        else superP[q] = j;
+        idx[j] = -1;
+        cc[j] = sums[o + 1] / ys;
+        cy[j] = ys;
+        cd[j] = sums[o + 2] / ys;
+        cs[j] = g;
+        cl[j] = l;
+        j++;
+      }
+    }
+  }
+  const block = new Block(F.S, cc, cy, cd, cs, cl, F.caps);
+  return { block, idx, superN, superP, center: pr, licensorPrice, band };
 }
 
 /** The distance from the threshold within which a fraction of the rows lie (from a stride sample). */
@@ -572,15 +610,25 @@ function samplePrices(F: Block, capacity: Float64Array, maxIterations: number, s
 
 /** Every SAMPLE_STRIDE-th row into idx; headroom per surface and licensor, all and sampled. */
 function sampleRows(F: Block, idx: Int32Array, yAll: Float64Array, ySam: Float64Array, lAll: Float64Array, lSam: Float64Array): void {
-  const { y, s, lic, n } = F;
-  for (let i = 0, j = 0; i < n; i++) {
-    const yi = y[i];
-    yAll[s[i]] += yi;
-    lAll[lic[i]] += yi;
-    if (i % SAMPLE_STRIDE === 0) {
-      idx[j++] = i;
-      ySam[s[i]] += yi;
-      lSam[lic[i]] += yi;
+  const { y, segStart, segSurface, licSeg } = F;
+  const L = licSeg.length - 1;
+  let j = 0;
+  for (let l = 0; l < L; l++) {
+    for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
+      const g = segSurface[q];
+      const a = segStart[q];
+      const e = segStart[q + 1];
+      let total = 0;
+      for (let i = a; i < e; i++) total += y[i];
+      let sampled = 0;
+      for (let i = Math.ceil(a / SAMPLE_STRIDE) * SAMPLE_STRIDE; i < e; i += SAMPLE_STRIDE) {
+        idx[j++] = i;
+        sampled += y[i];
+      }
+      yAll[g] += total;
+      lAll[l] += total;
+      ySam[g] += sampled;
+      lSam[l] += sampled;
     }
   }
 }
