@@ -6,7 +6,7 @@
  * rho of the marginal row (0 when the cap is slack). The Lagrangian at (lambda, mu, nu) is an upper
  * bound on the optimum for any nonnegative prices: that is the dual half of the certificate.
  */
-import { scratchF64, scratchI32 } from './scratch.ts';
+import { scratchF64 } from './scratch.ts';
 
 /** What one pricing pass returns besides the shares (z). */
 export interface PriceResult {
@@ -26,76 +26,28 @@ export interface PriceResult {
  */
 export class Block {
   readonly n: number;
-  /** segment q holds rows [segStart[q], segStart[q + 1]) of surface segSurface[q] */
-  readonly segStart: Int32Array;
-  readonly segSurface: Int32Array;
-  /** licensor l holds segments [licSeg[l], licSeg[l + 1]) */
-  readonly licSeg: Int32Array;
   private readonly segY: Float64Array;
   private readonly segDY: Float64Array;
   private readonly segCY: Float64Array;
 
-  /** Rows must come sorted by (licensor, surface). */
   constructor(
     readonly S: number,
     readonly c: Float64Array,
     readonly y: Float64Array,
     readonly d: Float64Array,
-    readonly s: Int32Array,
-    readonly lic: Int32Array,
+    /** segment q holds rows [segStart[q], segStart[q + 1]) of surface segSurface[q] */
+    readonly segStart: Int32Array,
+    readonly segSurface: Int32Array,
+    /** licensor l holds segments [licSeg[l], licSeg[l + 1]) */
+    readonly licSeg: Int32Array,
     /** licensor caps for these rows */
     readonly caps: Float64Array,
   ) {
-    const n = c.length;
-    const L = caps.length;
-    this.n = n;
-    // One pass: a new segment wherever (licensor, surface) changes.
-    const segStart = new Int32Array(Math.min(n, L * S) + 1);
-    const segSurface = new Int32Array(Math.min(n, L * S));
-    this.licSeg = new Int32Array(L + 1);
-    let q = 0;
-    let pl = -1;
-    let ps = -1;
-    for (let k = 0; k < n; k++) {
-      const l = lic[k];
-      const g = s[k];
-      if (l !== pl || g !== ps) {
-        segStart[q] = k;
-        segSurface[q] = g;
-        q++;
-        this.licSeg[l + 1] = q;
-        pl = l;
-        ps = g;
-      }
-    }
-    segStart[q] = n;
-    const segs = q;
-    this.segStart = segStart.subarray(0, segs + 1);
-    this.segSurface = segSurface.subarray(0, segs);
-    // Licensors without rows own an empty segment range.
-    for (let l = 0; l < L; l++) if (this.licSeg[l + 1] < this.licSeg[l]) this.licSeg[l + 1] = this.licSeg[l];
+    this.n = c.length;
+    const segs = segSurface.length;
     this.segY = new Float64Array(segs);
     this.segDY = new Float64Array(segs);
     this.segCY = new Float64Array(segs);
-  }
-
-  /** The rows idx (ascending, so still in (licensor, surface) order) as a block of their own. */
-  gather(idx: Int32Array, caps: Float64Array): Block {
-    const k = idx.length;
-    const c = new Float64Array(k);
-    const y = new Float64Array(k);
-    const d = new Float64Array(k);
-    const s = new Int32Array(k);
-    const lic = new Int32Array(k);
-    for (let i = 0; i < k; i++) {
-      const j = idx[i];
-      c[i] = this.c[j];
-      y[i] = this.y[j];
-      d[i] = this.d[j];
-      s[i] = this.s[j];
-      lic[i] = this.lic[j];
-    }
-    return new Block(this.S, c, y, d, s, lic, caps);
   }
 
   /**
@@ -105,8 +57,7 @@ export class Block {
   price(lambda: Float64Array, mu: Float64Array, z: Float64Array): PriceResult {
     const pv = scratchF64('pv', this.n);
     const py = scratchF64('py', this.n);
-    const pk = scratchI32('pk', this.n);
-    const { c, y, d, s, segStart, segSurface, licSeg, segY, segDY, segCY, caps } = this;
+    const { c, y, d, segStart, segSurface, licSeg, segY, segDY, segCY, caps } = this;
     const S = this.S;
     const L = caps.length;
     const capacityUsed = new Float64Array(S);
@@ -137,7 +88,6 @@ export class Block {
           const b = ((v > 0) as unknown as number) | 0;
           pv[np] = v;
           py[np] = yk;
-          pk[np] = k;
           np += b;
           const w = b * yk;
           sy += w;
@@ -162,36 +112,108 @@ export class Block {
         }
         continue;
       }
-      const t = weightedThreshold(pv, py, pk, np, cap);
-      const gt = split.gt;
-      const lt = split.lt;
-      licensorPrice[l] = t;
-      inner += t * cap;
+      // The cap binds: rows above the threshold t are in, rows at t share what is left.
+      const t = weightedThreshold(pv, py, np, cap);
       let above = 0;
-      for (let j = 0; j < gt; j++) {
-        const k = pk[j];
-        const yk = py[j];
-        above += yk;
-        value += c[k] * yk;
-        capacityUsed[s[k]] += yk;
-        skipUsed[s[k]] += d[k] * yk;
-        inner += (pv[j] - t) * yk;
-      }
+      for (let j = 0; j < split.gt; j++) above += py[j];
       let tied = 0;
-      for (let j = gt; j < lt; j++) tied += py[j];
+      for (let j = split.gt; j < split.lt; j++) tied += py[j];
       const rest = cap - above;
       const f = rest <= 0 ? 0 : rest >= tied ? 1 : rest / tied;
-      for (let j = gt; j < lt; j++) {
-        const k = pk[j];
-        const take = f * py[j];
-        z[k] = f;
-        value += c[k] * take;
-        capacityUsed[s[k]] += take;
-        skipUsed[s[k]] += d[k] * take;
+      licensorPrice[l] = t;
+      inner += t * cap;
+      for (let q = q0; q < q1; q++) {
+        const g = segSurface[q];
+        const lam = lambda[g];
+        const mg = mu[g];
+        let sy = 0;
+        let sdy = 0;
+        let scy = 0;
+        let si = 0;
+        const e = segStart[q + 1];
+        for (let k = segStart[q]; k < e; k++) {
+          const ck = c[k];
+          const dk = d[k];
+          // The same arithmetic as above, so the same v.
+          const v = ck - lam - mg * dk;
+          const a = ((v > t) as unknown as number) | 0;
+          const zk = a + (((v === t) as unknown as number) | 0) * f;
+          z[k] = zk;
+          const w = zk * y[k];
+          sy += w;
+          sdy += dk * w;
+          scy += ck * w;
+          si += a * (v - t) * y[k];
+        }
+        capacityUsed[g] += sy;
+        skipUsed[g] += sdy;
+        value += scy;
+        inner += si;
       }
-      for (let j = lt; j < np; j++) z[pk[j]] = 0;
     }
     return { inner, value, capacityUsed, skipUsed, licensorPrice };
+  }
+}
+
+/** Builds a block row by row, segment by segment (rows of a licensor together, licensors ascending). */
+export class BlockBuilder {
+  private k = 0;
+  private q = 0;
+  private l = -1;
+  private g = -1;
+  readonly c: Float64Array;
+  readonly y: Float64Array;
+  readonly d: Float64Array;
+  private readonly segStart: Int32Array;
+  private readonly segSurface: Int32Array;
+  private readonly licSeg: Int32Array;
+
+  /** at most rows rows in at most segments segments */
+  constructor(
+    private readonly S: number,
+    private readonly L: number,
+    rows: number,
+    segments: number,
+  ) {
+    this.c = new Float64Array(rows);
+    this.y = new Float64Array(rows);
+    this.d = new Float64Array(rows);
+    this.segStart = new Int32Array(segments + 1);
+    this.segSurface = new Int32Array(segments);
+    this.licSeg = new Int32Array(L + 1);
+  }
+
+  push(l: number, g: number, c: number, y: number, d: number): number {
+    if (l !== this.l || g !== this.g) {
+      for (let j = this.l + 1; j <= l; j++) this.licSeg[j] = this.q;
+      this.segStart[this.q] = this.k;
+      this.segSurface[this.q] = g;
+      this.q++;
+      this.licSeg[l + 1] = this.q;
+      this.l = l;
+      this.g = g;
+    }
+    const k = this.k++;
+    this.c[k] = c;
+    this.y[k] = y;
+    this.d[k] = d;
+    return k;
+  }
+
+  build(caps: Float64Array): Block {
+    const { k, q } = this;
+    for (let j = this.l + 1; j < this.L; j++) this.licSeg[j + 1] = q;
+    this.segStart[q] = k;
+    return new Block(
+      this.S,
+      this.c.subarray(0, k),
+      this.y.subarray(0, k),
+      this.d.subarray(0, k),
+      this.segStart.slice(0, q + 1),
+      this.segSurface.slice(0, q),
+      this.licSeg,
+      caps,
+    );
   }
 }
 
@@ -201,9 +223,9 @@ export const split = { gt: 0, lt: 0 };
 /**
  * The key t at which the weight of keys sorted descending first reaches target (total weight of
  * the items exceeds target). Quickselect with a three-way partition over parallel arrays (key,
- * weight, payload), reordered in place; the final layout is left in `split`.
+ * weight), reordered in place; the final layout is left in `split`.
  */
-export function weightedThreshold(key: Float64Array, weight: Float64Array, payload: Int32Array, n: number, target: number): number {
+export function weightedThreshold(key: Float64Array, weight: Float64Array, n: number, target: number): number {
   let lo = 0;
   let hi = n;
   for (;;) {
@@ -226,12 +248,12 @@ export function weightedThreshold(key: Float64Array, weight: Float64Array, paylo
       const v = key[i];
       if (v > p) {
         wGt += weight[i];
-        swap(key, weight, payload, gt, i);
+        swap(key, weight, gt, i);
         gt++;
         i++;
       } else if (v < p) {
         lt--;
-        swap(key, weight, payload, lt, i);
+        swap(key, weight, lt, i);
       } else {
         wEq += weight[i];
         i++;
@@ -250,14 +272,11 @@ export function weightedThreshold(key: Float64Array, weight: Float64Array, paylo
   }
 }
 
-function swap(key: Float64Array, weight: Float64Array, payload: Int32Array, i: number, j: number): void {
+function swap(key: Float64Array, weight: Float64Array, i: number, j: number): void {
   const kv = key[i];
   key[i] = key[j];
   key[j] = kv;
   const wv = weight[i];
   weight[i] = weight[j];
   weight[j] = wv;
-  const pv = payload[i];
-  payload[i] = payload[j];
-  payload[j] = pv;
 }

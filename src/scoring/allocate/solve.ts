@@ -18,7 +18,7 @@
  */
 import type { Certificate } from '../../snapshot/contract.ts';
 import { solveMaster } from './master.ts';
-import { Block, weightedThreshold } from './pricing.ts';
+import { Block, BlockBuilder, weightedThreshold } from './pricing.ts';
 import { scratchF64, scratchI32 } from './scratch.ts';
 import type { MarketProblem, MarketSolution, SurfacePrices } from './problem.ts';
 
@@ -114,17 +114,33 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   const counts = scratchI32('counts', L * S + 1).fill(0);
   const m = countRows(p, open, counts);
   if (m < 0) checkRows(p);
+  // Segments straight from the counts: one per (licensor, surface) key with rows, in key order.
+  let segs = 0;
+  for (let i = 0; i < L * S; i++) if (counts[i + 1] > 0) segs++;
+  const segStart = new Int32Array(segs + 1);
+  const segSurface = new Int32Array(segs);
+  const licSeg = new Int32Array(L + 1);
+  for (let l = 0, q = 0, at = 0; l < L; l++) {
+    for (let g = 0; g < S; g++) {
+      const rowsOf = counts[l * S + g + 1];
+      if (rowsOf === 0) continue;
+      segStart[q] = at;
+      segSurface[q] = g;
+      q++;
+      at += rowsOf;
+    }
+    licSeg[l + 1] = q;
+  }
+  segStart[segs] = m;
   for (let i = 0; i < L * S; i++) counts[i + 1] += counts[i];
   const rows = scratchI32('rows', m);
   const c = scratchF64('c', m);
   const y = scratchF64('y', m);
   const d = scratchF64('d', m);
-  const s = scratchI32('s', m);
-  const lic = scratchI32('lic', m);
   const ub = scratchF64('ub', m);
   const skipScale = new Float64Array(S);
-  let omega = fillRows(p, open, counts, rows, c, y, d, s, lic, ub, skipScale);
-  const full = new Block(S, c, y, d, s, lic, licensorCap);
+  let omega = fillRows(p, open, counts, rows, c, y, d, ub, skipScale);
+  const full = new Block(S, c, y, d, segStart, segSurface, licSeg, licensorCap);
   // Scales keep the master's numbers near 1.
   if (!(omega > 0)) omega = 1;
   const capScale = new Float64Array(S);
@@ -212,8 +228,6 @@ function fillRows(
   c: Float64Array,
   y: Float64Array,
   d: Float64Array,
-  s: Int32Array,
-  lic: Int32Array,
   ub: Float64Array,
   skipScale: Float64Array,
 ): number {
@@ -236,8 +250,6 @@ function fillRows(
     c[k] = v;
     y[k] = yk;
     d[k] = e;
-    s[k] = g;
-    lic[k] = l;
     ub[k] = u;
     omega += Math.abs(v) * yk;
     skipScale[g] += Math.abs(e) * yk;
@@ -248,12 +260,16 @@ function fillRows(
 /** Scales that keep the master's numbers near 1. */
 function scalesOf(F: Block, capacity: Float64Array): Scales {
   const S = capacity.length;
-  const { c, y, d, s } = F;
+  const { c, y, d, segStart, segSurface } = F;
   let omega = 0;
   const skipScale = new Float64Array(S);
-  for (let k = 0; k < F.n; k++) {
-    omega += Math.abs(c[k]) * y[k];
-    skipScale[s[k]] += Math.abs(d[k]) * y[k];
+  for (let q = 0; q < segSurface.length; q++) {
+    let sd = 0;
+    for (let k = segStart[q]; k < segStart[q + 1]; k++) {
+      omega += Math.abs(c[k]) * y[k];
+      sd += Math.abs(d[k]) * y[k];
+    }
+    skipScale[segSurface[q]] += sd;
   }
   if (!(omega > 0)) omega = 1;
   const capScale = new Float64Array(S);
@@ -527,61 +543,51 @@ function selectCore(F: Block, pr: Prices, licensorPrice: Float64Array, band: num
   // The core block: per segment its inside rows, then its super-rows.
   let size = k;
   for (let q = 0; q < nseg; q++) size += (sums[6 * q] > 0 ? 1 : 0) + (sums[6 * q + 3] > 0 ? 1 : 0);
+  const builder = new BlockBuilder(F.S, L, size, nseg);
   const idx = new Int32Array(size);
-  const cc = new Float64Array(size);
-  const cy = new Float64Array(size);
-  const cd = new Float64Array(size);
-  const cs = new Int32Array(size);
-  const cl = new Int32Array(size);
   const superN = new Int32Array(nseg).fill(-1);
   const superP = new Int32Array(nseg).fill(-1);
-  let j = 0;
   let from = 0;
   for (let l = 0; l < L; l++) {
     for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
       const g = segSurface[q];
       for (let a = from; a < insideEnd[q]; a++) {
         const i = inside[a];
-        idx[j] = i;
-        cc[j] = c[i];
-        cy[j] = y[i];
-        cd[j] = d[i];
-        cs[j] = g;
-        cl[j] = l;
-        j++;
+        idx[builder.push(l, g, c[i], y[i], d[i])] = i;
       }
       from = insideEnd[q];
-      for (let h = 0; h < 2; h++) {
-        const o = 6 * q + 3 * h;
-        const ys = sums[o];
-        if (!(ys > 0)) continue;
-        if (h === 0) superN[q] = j;
-        else superP[q] = j;
-        idx[j] = -1;
-        cc[j] = sums[o + 1] / ys;
-        cy[j] = ys;
-        cd[j] = sums[o + 2] / ys;
-        cs[j] = g;
-        cl[j] = l;
-        j++;
+      const o = 6 * q;
+      if (sums[o] > 0) {
+        superN[q] = builder.push(l, g, sums[o + 1] / sums[o], sums[o], sums[o + 2] / sums[o]);
+        idx[superN[q]] = -1;
+      }
+      if (sums[o + 3] > 0) {
+        superP[q] = builder.push(l, g, sums[o + 4] / sums[o + 3], sums[o + 3], sums[o + 5] / sums[o + 3]);
+        idx[superP[q]] = -1;
       }
     }
   }
-  const block = new Block(F.S, cc, cy, cd, cs, cl, F.caps);
+  const block = builder.build(F.caps);
   return { block, idx, superN, superP, center: pr, licensorPrice, band };
 }
 
 /** The distance from the threshold within which a fraction of the rows lie (from a stride sample). */
 function bandFor(F: Block, pr: Prices, licensorPrice: Float64Array, fraction: number): number {
   const step = 16;
-  const n = F.n;
-  const k = Math.ceil(n / step);
-  const m = new Float64Array(k);
-  for (let i = 0, j = 0; i < n; i += step, j++) {
-    m[j] = Math.abs(F.c[i] - pr.lambda[F.s[i]] - licensorPrice[F.lic[i]] - pr.mu[F.s[i]] * F.d[i]);
+  const { c, d, segStart, segSurface, licSeg } = F;
+  const L = licSeg.length - 1;
+  const m = new Float64Array(Math.ceil(F.n / step) + segSurface.length);
+  let j = 0;
+  for (let l = 0; l < L; l++) {
+    for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
+      const g = segSurface[q];
+      const lam = pr.lambda[g] + licensorPrice[l];
+      const mg = pr.mu[g];
+      for (let i = segStart[q]; i < segStart[q + 1]; i += step) m[j++] = Math.abs(c[i] - lam - mg * d[i]);
+    }
   }
-  m.sort();
-  return m[Math.min(k - 1, Math.floor(fraction * k))];
+  const sample = m.subarray(0, j).sort();
+  return sample[Math.min(j - 1, Math.floor(fraction * j))];
 }
 
 /**
@@ -592,27 +598,25 @@ function samplePrices(F: Block, capacity: Float64Array, maxIterations: number, s
   const S = capacity.length;
   const L = F.caps.length;
   const n = F.n;
-  const k = Math.ceil(n / SAMPLE_STRIDE);
-  const idx = new Int32Array(k);
+  const builder = new BlockBuilder(S, L, Math.ceil(n / SAMPLE_STRIDE) + F.segSurface.length, F.segSurface.length);
   const yAll = new Float64Array(S);
   const ySam = new Float64Array(S);
   const lAll = new Float64Array(L);
   const lSam = new Float64Array(L);
-  sampleRows(F, idx, yAll, ySam, lAll, lSam);
+  sampleRows(F, builder, yAll, ySam, lAll, lSam);
   const caps = new Float64Array(L);
   for (let l = 0; l < L; l++) caps[l] = lAll[l] > 0 ? (F.caps[l] * lSam[l]) / lAll[l] : 0;
   const cap = new Float64Array(S);
   for (let g = 0; g < S; g++) cap[g] = yAll[g] > 0 ? (capacity[g] * ySam[g]) / yAll[g] : 0;
-  const sub = F.gather(idx, caps);
+  const sub = builder.build(caps);
   const res = engine(sub, cap, scalesOf(sub, cap), SAMPLE_TOLERANCE, maxIterations, start, stats, false);
   return { lambda: res.best.lambda, mu: res.best.mu };
 }
 
-/** Every SAMPLE_STRIDE-th row into idx; headroom per surface and licensor, all and sampled. */
-function sampleRows(F: Block, idx: Int32Array, yAll: Float64Array, ySam: Float64Array, lAll: Float64Array, lSam: Float64Array): void {
-  const { y, segStart, segSurface, licSeg } = F;
+/** Every SAMPLE_STRIDE-th row into the builder; headroom per surface and licensor, all and sampled. */
+function sampleRows(F: Block, builder: BlockBuilder, yAll: Float64Array, ySam: Float64Array, lAll: Float64Array, lSam: Float64Array): void {
+  const { c, y, d, segStart, segSurface, licSeg } = F;
   const L = licSeg.length - 1;
-  let j = 0;
   for (let l = 0; l < L; l++) {
     for (let q = licSeg[l]; q < licSeg[l + 1]; q++) {
       const g = segSurface[q];
@@ -622,7 +626,7 @@ function sampleRows(F: Block, idx: Int32Array, yAll: Float64Array, ySam: Float64
       for (let i = a; i < e; i++) total += y[i];
       let sampled = 0;
       for (let i = Math.ceil(a / SAMPLE_STRIDE) * SAMPLE_STRIDE; i < e; i += SAMPLE_STRIDE) {
-        idx[j++] = i;
+        builder.push(l, g, c[i], y[i], d[i]);
         sampled += y[i];
       }
       yAll[g] += total;
@@ -639,24 +643,25 @@ function sampleRows(F: Block, idx: Int32Array, yAll: Float64Array, ySam: Float64
  */
 function fillPrices(F: Block, capacity: Float64Array): Prices {
   const S = capacity.length;
-  const n = F.n;
+  const { c, y, segStart, segSurface } = F;
   const lambda = new Float64Array(S);
-  const key = new Float64Array(n);
-  const weight = new Float64Array(n);
-  const payload = new Int32Array(n);
+  const key = new Float64Array(F.n);
+  const weight = new Float64Array(F.n);
   for (let g = 0; g < S; g++) {
     let k = 0;
     let total = 0;
-    for (let i = 0; i < n; i++) {
-      if (F.s[i] !== g || !(F.c[i] > 0)) continue;
-      key[k] = F.c[i];
-      weight[k] = F.y[i];
-      payload[k] = i;
-      total += F.y[i];
-      k++;
+    for (let q = 0; q < segSurface.length; q++) {
+      if (segSurface[q] !== g) continue;
+      for (let i = segStart[q]; i < segStart[q + 1]; i++) {
+        if (!(c[i] > 0)) continue;
+        key[k] = c[i];
+        weight[k] = y[i];
+        total += y[i];
+        k++;
+      }
     }
     if (!(total > capacity[g]) || k === 0) continue;
-    lambda[g] = Math.max(0, weightedThreshold(key, weight, payload, k, capacity[g]));
+    lambda[g] = Math.max(0, weightedThreshold(key, weight, k, capacity[g]));
   }
   return { lambda, mu: new Float64Array(S) };
 }
