@@ -27,10 +27,12 @@ async function benchSolver(): Promise<void> {
     const size = Math.round(rows / markets);
     const problems: MarketProblem[] = [];
     for (let m = 0; m < markets; m++) problems.push(randomInstance(777 + m, m % 2 ? 'mixed' : 'skip-heavy', size));
-    // Warm-up: the JIT needs a few dozen solves before the loops run at full speed. Other seeds of
-    // both shapes, so the measured markets are not solved before they are timed.
+    // Warm-up: the JIT needs a few dozen solves and a few million rows before the loops run at full
+    // speed (its compiler threads count in process CPU time). Other seeds of both shapes, so the
+    // measured markets are not solved before they are timed.
     const warm = [randomInstance(1, 'skip-heavy', size), randomInstance(2, 'mixed', size)];
-    for (let i = 0; i < 30; i++) solveMarket(warm[i % 2], { tolerance: 1e-4, maxIterations: 500 });
+    const warmSolves = Math.max(30, Math.ceil(3_000_000 / size));
+    for (let i = 0; i < warmSolves; i++) solveMarket(warm[i % 2], { tolerance: 1e-4, maxIterations: 500 });
     // Ours is cheap next to HiGHS: repeat it and report the median and the best (a shared machine).
     const times: number[] = [];
     let worstGap = 0;
