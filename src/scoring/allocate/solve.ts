@@ -133,14 +133,15 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   }
   segStart[segs] = m;
   for (let i = 0; i < L * S; i++) counts[i + 1] += counts[i];
-  const rows = scratchI32('rows', m);
-  const c = scratchF64('c', m);
-  const y = scratchF64('y', m);
-  const d = scratchF64('d', m);
-  const ub = scratchF64('ub', m);
+  // One spare slot past the m rows that can help, where fillRows sends the others.
+  const rows = scratchI32('rows', m + 1);
+  const c = scratchF64('c', m + 1);
+  const y = scratchF64('y', m + 1);
+  const d = scratchF64('d', m + 1);
+  const ub = scratchF64('ub', m + 1);
   const skipScale = new Float64Array(S);
   let omega = fillRows(p, open, counts, rows, c, y, d, ub, skipScale);
-  const full = new Block(S, c, y, d, segStart, segSurface, licSeg, licensorCap);
+  const full = new Block(S, c.subarray(0, m), y.subarray(0, m), d.subarray(0, m), segStart, segSurface, licSeg, licensorCap);
   // Scales keep the master's numbers near 1.
   if (!(omega > 0)) omega = 1;
   const capScale = new Float64Array(S);
@@ -233,6 +234,7 @@ function fillRows(
 ): number {
   const { value, headroom, upper, skipExcess, surface, licensor } = p;
   const n = value.length;
+  const m = rows.length - 1;
   const S = p.capacity.length;
   let omega = 0;
   for (let r = 0; r < n; r++) {
@@ -243,9 +245,12 @@ function fillRows(
     const g = surface[r];
     const l = licensor[r];
     const key = l * S + g;
-    if (!(h > 0 && u > 0 && open[key] === 1 && (v > 0 || e < 0))) continue;
-    const k = counts[key]++;
-    const yk = h * u;
+    // Branch-free, as in countRows: a row that cannot help goes to the spare slot at m.
+    const a = ((h > 0) as unknown as number) & ((u > 0) as unknown as number) & open[key] & (((v > 0) as unknown as number) | ((e < 0) as unknown as number));
+    const slot = counts[key];
+    counts[key] = slot + a;
+    const k = m + (slot - m) * a;
+    const yk = h * u * a;
     rows[k] = r;
     c[k] = v;
     y[k] = yk;
