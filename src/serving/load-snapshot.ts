@@ -135,8 +135,12 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
   for (let b = 0; b < buckets; b++) {
     if (bucketFiles[b] > 0) tables[b] = new Int32Array(alloc(8 * tableSlots(bucketRows[b])));
   }
-  // bucket b goes to lane b % lanes: lanes below pool.size are workers, the last one this thread
+  // the buckets take turns over the lanes (numbered below pool.size: workers; pool.size: this
+  // thread), in the order their files are fetched, so a shard selection i/n still uses every lane
   const lanes = pool ? pool.size + (opts.mainThreadShare === false ? 0 : 1) : 1;
+  const laneOf = new Int32Array(buckets).fill(-1);
+  let turns = 0;
+  for (const e of selected) if (laneOf[e.bucket] < 0) laneOf[e.bucket] = turns++ % lanes;
   const builders = new Map<number, BucketBuilder>();
   // per file: its chunks once indexed here, or its bytes once back from a worker
   const fileChunks: (Chunk[] | Uint8Array | null)[] = new Array<Chunk[] | Uint8Array | null>(selected.length).fill(null);
@@ -154,7 +158,7 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
         const raw = await fetchShard(store, path, opts.retries ?? 2, opts.retryBaseMs ?? 200, rng);
         if (failed !== null) return;
         bytes += raw.byteLength;
-        const lane = entry.bucket % lanes;
+        const lane = laneOf[entry.bucket];
         if (pool && lane < pool.size) {
           const own = ownsBuffer(raw) ? raw : new Uint8Array(raw);
           const reply = await pool.submit(lane, {
