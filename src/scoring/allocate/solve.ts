@@ -31,6 +31,8 @@ const CORE_FRACTION = 0.1;
 /** A block this large takes its reference prices from a stride sample of 1 in SAMPLE_STRIDE rows. */
 const SAMPLE_ABOVE = 6000;
 const SAMPLE_STRIDE = 8;
+/** ...and only when the sample holds this many rows per licensor (else its caps say little). */
+const SAMPLE_PER_LICENSOR = 8;
 /** The sample only places the prices: a looser gap will do. */
 const SAMPLE_TOLERANCE = 1e-3;
 
@@ -112,7 +114,9 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
     for (let g = 0; g < S; g++) open[l * S + g] = capacity[g] > 0 ? 1 : 0;
   }
   const counts = scratchI32('counts', L * S + 1).fill(0);
-  const m = countRows(p, open, counts);
+  const act = scratchI32('act', n + 1);
+  const keys = scratchI32('keys', n + 1);
+  const m = countRows(p, open, counts, act, keys);
   if (m < 0) checkRows(p);
   // Segments straight from the counts: one per (licensor, surface) key with rows, in key order.
   let segs = 0;
@@ -133,15 +137,14 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   }
   segStart[segs] = m;
   for (let i = 0; i < L * S; i++) counts[i + 1] += counts[i];
-  // One spare slot past the m rows that can help, where fillRows sends the others.
-  const rows = scratchI32('rows', m + 1);
-  const c = scratchF64('c', m + 1);
-  const y = scratchF64('y', m + 1);
-  const d = scratchF64('d', m + 1);
-  const ub = scratchF64('ub', m + 1);
+  const rows = scratchI32('rows', m);
+  const c = scratchF64('c', m);
+  const y = scratchF64('y', m);
+  const d = scratchF64('d', m);
+  const ub = scratchF64('ub', m);
   const skipScale = new Float64Array(S);
-  let omega = fillRows(p, open, counts, rows, c, y, d, ub, skipScale);
-  const full = new Block(S, c.subarray(0, m), y.subarray(0, m), d.subarray(0, m), segStart, segSurface, licSeg, licensorCap);
+  let omega = fillRows(p, act, keys, m, counts, rows, c, y, d, ub, skipScale);
+  const full = new Block(S, c, y, d, segStart, segSurface, licSeg, licensorCap);
   // Scales keep the master's numbers near 1.
   if (!(omega > 0)) omega = 1;
   const capScale = new Float64Array(S);
@@ -195,8 +198,11 @@ export function solveMarket(p: MarketProblem, opts: SolveOptions): MarketSolutio
   };
 }
 
-/** Validates the rows and counts, per (licensor, surface) key + 1, the rows that can help; -1 if a row is malformed. */
-function countRows(p: MarketProblem, open: Uint8Array, counts: Int32Array): number {
+/**
+ * Validates the rows and counts, per (licensor, surface) key + 1, the rows that can help, listing
+ * them (row and key) in act and keys; -1 if a row is malformed.
+ */
+function countRows(p: MarketProblem, open: Uint8Array, counts: Int32Array, act: Int32Array, keys: Int32Array): number {
   const { value, headroom, upper, skipExcess, surface, licensor } = p;
   const n = value.length;
   const S = p.capacity.length;
@@ -215,15 +221,19 @@ function countRows(p: MarketProblem, open: Uint8Array, counts: Int32Array): numb
     // Branch-free count: which rows are out is random from row to row.
     const a = ((h > 0) as unknown as number) & ((u > 0) as unknown as number) & open[key] & (((v > 0) as unknown as number) | ((e < 0) as unknown as number));
     counts[key + 1] += a;
+    act[m] = r;
+    keys[m] = key;
     m += a;
   }
   return m;
 }
 
-/** The rows that can help, sorted by (licensor, surface) (counts: each key's start). */
+/** The rows that can help (act, keys from countRows), sorted by (licensor, surface) (counts: each key's start). */
 function fillRows(
   p: MarketProblem,
-  open: Uint8Array,
+  act: Int32Array,
+  keys: Int32Array,
+  m: number,
   counts: Int32Array,
   rows: Int32Array,
   c: Float64Array,
@@ -232,32 +242,23 @@ function fillRows(
   ub: Float64Array,
   skipScale: Float64Array,
 ): number {
-  const { value, headroom, upper, skipExcess, surface, licensor } = p;
-  const n = value.length;
-  const m = rows.length - 1;
-  const S = p.capacity.length;
+  const { value, headroom, upper, skipExcess, surface } = p;
   let omega = 0;
-  for (let r = 0; r < n; r++) {
+  for (let j = 0; j < m; j++) {
+    const r = act[j];
+    const key = keys[j];
+    const k = counts[key]++;
     const v = value[r];
-    const h = headroom[r];
     const u = upper[r];
     const e = skipExcess[r];
-    const g = surface[r];
-    const l = licensor[r];
-    const key = l * S + g;
-    // Branch-free, as in countRows: a row that cannot help goes to the spare slot at m.
-    const a = ((h > 0) as unknown as number) & ((u > 0) as unknown as number) & open[key] & (((v > 0) as unknown as number) | ((e < 0) as unknown as number));
-    const slot = counts[key];
-    counts[key] = slot + a;
-    const k = m + (slot - m) * a;
-    const yk = h * u * a;
+    const yk = headroom[r] * u;
     rows[k] = r;
     c[k] = v;
     y[k] = yk;
     d[k] = e;
     ub[k] = u;
     omega += Math.abs(v) * yk;
-    skipScale[g] += Math.abs(e) * yk;
+    skipScale[surface[r]] += Math.abs(e) * yk;
   }
   return omega;
 }
@@ -366,7 +367,7 @@ function engine(
   const n = F.n;
   const { omega, capScale, skipScale } = scales;
   // A warm start only seeds the sample's solve: stale prices would center the core on the wrong rows.
-  const p0 = n > SAMPLE_ABOVE ? samplePrices(F, capacity, maxIterations, start, stats) : (start ?? fillPrices(F, capacity));
+  const p0 = n > SAMPLE_ABOVE && n >= SAMPLE_STRIDE * SAMPLE_PER_LICENSOR * licensorsWithRows(F) ? samplePrices(F, capacity, maxIterations, start, stats) : (start ?? fillPrices(F, capacity));
 
   const surfaceTerm = (pr: Prices): number => {
     let t = 0;
@@ -593,6 +594,12 @@ function bandFor(F: Block, pr: Prices, licensorPrice: Float64Array, fraction: nu
   }
   const sample = m.subarray(0, j).sort();
   return sample[Math.min(j - 1, Math.floor(fraction * j))];
+}
+
+function licensorsWithRows(F: Block): number {
+  let k = 0;
+  for (let l = 0; l + 1 < F.licSeg.length; l++) if (F.licSeg[l + 1] > F.licSeg[l]) k++;
+  return k;
 }
 
 /**
