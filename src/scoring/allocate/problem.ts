@@ -40,9 +40,9 @@ export interface MarketSolution {
   certificate: Certificate;
   /** master solves */
   iterations: number;
-  /** passes of the closed-form pricing over the rows (the cost that scales with rows) */
+  /** full pricing passes over every row that can help (the passes that give the dual bound) */
   pricings: number;
-  /** rows evaluated over all pricing passes (restricted passes count their subset only) */
+  /** rows evaluated over all pricing passes: full ones, the core's and the sample's */
   pricedRows: number;
 }
 
