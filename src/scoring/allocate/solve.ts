@@ -13,8 +13,9 @@
  * are, at the cost of the core's rows only. When the restricted loop has converged, one full pass
  * at its best prices gives the true bound over every row; if the gap is still open, the core is
  * re-centered on those prices (a little wider) and the loop goes on with every column kept. The
- * first center comes from the same method on a stride sample of the rows (a warm start seeds that
- * sample's solve), so a market costs about two full passes plus a few percent of rows per round.
+ * first center comes from the same method on a stride sample of the rows when the sample holds
+ * enough rows per licensor (a warm start seeds that sample's solve), else from the warm start or a
+ * cold start; a market costs about two full passes plus a few percent of rows per round.
  */
 import type { Certificate } from '../../snapshot/contract.ts';
 import { solveMaster } from './master.ts';
