@@ -368,7 +368,8 @@ function engine(
   const n = F.n;
   const { omega, capScale, skipScale } = scales;
   // A warm start only seeds the sample's solve: stale prices would center the core on the wrong rows.
-  const p0 = n > SAMPLE_ABOVE && n >= SAMPLE_STRIDE * SAMPLE_PER_LICENSOR * licensorsWithRows(F) ? samplePrices(F, capacity, maxIterations, start, stats) : (start ?? fillPrices(F, capacity));
+  const sample = n > SAMPLE_ABOVE && n >= SAMPLE_STRIDE * SAMPLE_PER_LICENSOR * licensorsWithRows(F);
+  const p0 = sample ? samplePrices(F, capacity, maxIterations, start, stats) : fillPrices(F, capacity);
 
   const surfaceTerm = (pr: Prices): number => {
     let t = 0;
@@ -386,7 +387,13 @@ function engine(
     return { col, bound: { ...pr, dual: surfaceTerm(pr) + r.inner, licensorPrice: r.licensorPrice } };
   };
 
-  const first = fullPrice(p0);
+  let first = fullPrice(p0);
+  if (start && !sample) {
+    // Without a sample, a warm start competes with the cold start: the lower bound centers the core
+    // (stale prices would center it on the wrong rows). Both responses stay in the master.
+    const other = fullPrice(start);
+    if (other.bound.dual < first.bound.dual) first = other;
+  }
   let best = first.bound;
   const exact = n <= CORE_ABOVE;
 
@@ -395,7 +402,7 @@ function engine(
   const center = (pr: Prices, licensorPrice: Float64Array): void => {
     core = selectCore(F, pr, licensorPrice, bandFor(F, pr, licensorPrice, fraction));
   };
-  if (!exact) center(p0, first.bound.licensorPrice);
+  if (!exact) center(first.bound, first.bound.licensorPrice);
   // At the reference point the core's response is the full response: the same bound.
   let bestR: Bound = best;
 
