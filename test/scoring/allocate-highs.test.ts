@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { MarketProblem, MarketSolution } from '../../src/scoring/allocate/problem.ts';
 import { solveMarket } from '../../src/scoring/allocate/solve.ts';
 import { loadHighs, type HighsSolver } from './highs.ts';
 import { randomInstance, SHAPES, toLpText, violation } from './instances.ts';
@@ -12,22 +13,27 @@ const TOL = 1e-4;
 const cases: { seed: number; shape: (typeof SHAPES)[number] }[] = [];
 for (let i = 0; i < 120; i++) cases.push({ seed: 1000 + i, shape: SHAPES[i % SHAPES.length] });
 
+/** Solves p and checks the answer against HiGHS's optimum: certified, within its gap, feasible. */
+function solveAndCheck(p: MarketProblem): MarketSolution {
+  const sol = solveMarket(p, { tolerance: TOL, maxIterations: 500 });
+  const ref = highs.solve(toLpText(p));
+  expect(ref.Status).toBe('Optimal');
+  const opt = ref.ObjectiveValue;
+  const { primal, dual_bound: dual, gap } = sol.certificate;
+  const slack = 1e-7 * Math.max(1, Math.abs(opt));
+  expect(gap).toBeLessThanOrEqual(TOL);
+  // Weak duality both ways: P <= OPT <= D, and the certified gap covers the distance to HiGHS.
+  expect(primal).toBeLessThanOrEqual(opt + slack);
+  expect(dual).toBeGreaterThanOrEqual(opt - slack);
+  expect(opt - primal).toBeLessThanOrEqual(gap * Math.abs(dual) + slack);
+  expect(violation(p, sol.x)).toBeLessThanOrEqual(1e-9);
+  expect(sol.certificate.max_violation).toBeLessThanOrEqual(1e-9);
+  return sol;
+}
+
 describe('allocation LP against HiGHS', () => {
   it.each(cases)('seed $seed, $shape', ({ seed, shape }) => {
-    const p = randomInstance(seed, shape);
-    const sol = solveMarket(p, { tolerance: TOL, maxIterations: 500 });
-    const ref = highs.solve(toLpText(p));
-    expect(ref.Status).toBe('Optimal');
-    const opt = ref.ObjectiveValue;
-    const { primal, dual_bound: dual, gap } = sol.certificate;
-    const slack = 1e-7 * Math.max(1, Math.abs(opt));
-    expect(gap).toBeLessThanOrEqual(TOL);
-    // Weak duality both ways: P <= OPT <= D, and the certified gap covers the distance to HiGHS.
-    expect(primal).toBeLessThanOrEqual(opt + slack);
-    expect(dual).toBeGreaterThanOrEqual(opt - slack);
-    expect(opt - primal).toBeLessThanOrEqual(gap * Math.abs(dual) + slack);
-    expect(violation(p, sol.x)).toBeLessThanOrEqual(1e-9);
-    expect(sol.certificate.max_violation).toBeLessThanOrEqual(1e-9);
+    solveAndCheck(randomInstance(seed, shape));
   });
 });
 
@@ -50,18 +56,7 @@ const large: { seed: number; shape: (typeof SHAPES)[number]; size: number }[] = 
 
 describe('allocation LP against HiGHS, large markets', () => {
   it.each(large)('seed $seed, $shape, $size rows', ({ seed, shape, size }) => {
-    const p = randomInstance(seed, shape, size);
-    const sol = solveMarket(p, { tolerance: TOL, maxIterations: 500 });
-    const ref = highs.solve(toLpText(p));
-    expect(ref.Status).toBe('Optimal');
-    const opt = ref.ObjectiveValue;
-    const { primal, dual_bound: dual, gap } = sol.certificate;
-    const slack = 1e-7 * Math.max(1, Math.abs(opt));
-    expect(gap).toBeLessThanOrEqual(TOL);
-    expect(primal).toBeLessThanOrEqual(opt + slack);
-    expect(dual).toBeGreaterThanOrEqual(opt - slack);
-    expect(violation(p, sol.x)).toBeLessThanOrEqual(1e-9);
-    expect(sol.certificate.max_violation).toBeLessThanOrEqual(1e-9);
+    const sol = solveAndCheck(randomInstance(seed, shape, size));
     // The core path prices most rows far fewer times than there are pricing rounds.
     expect(sol.pricedRows).toBeLessThan(10 * size);
   });
