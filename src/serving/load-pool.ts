@@ -14,6 +14,8 @@ import type { FileReply, FileTask } from './load-worker.ts';
 export interface LoadPool {
   /** starts the workers if needed; false when they cannot run (then index on the main thread) */
   available(): boolean;
+  /** whether the workers are running already (so using them costs no start-up) */
+  readonly started: boolean;
   /** how many workers */
   readonly size: number;
   /**
@@ -91,6 +93,9 @@ export function workerLoadPool(size = defaultLoadWorkers()): LoadPool {
   };
   return {
     available: start,
+    get started() {
+      return workers.length > 0 && !broken;
+    },
     size,
     submit(lane, task) {
       if (!start()) return Promise.reject(new Error('load workers are not available'));

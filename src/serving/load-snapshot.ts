@@ -43,6 +43,8 @@ export interface LoadedSnapshot {
   /** epoch ms when the load finished */
   loadedAt: number;
   loadSeconds: number;
+  /** threads that verified and indexed the files (1: the main thread alone) */
+  lanes: number;
 }
 
 export function parseShardSelection(text: string): ShardSelection {
@@ -207,5 +209,6 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
     bytes,
     loadedAt: Date.now(),
     loadSeconds: (performance.now() - t0) / 1000,
+    lanes,
   };
 }

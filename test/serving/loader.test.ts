@@ -320,3 +320,28 @@ describe('ScoreIndex hot path', () => {
     expect(index.find('absent', 'SE', 'radio')).toBe(-1);
   });
 });
+
+describe('ScoreCache load lanes', () => {
+  it('starts load workers only for a snapshot large enough to pay for them, and keeps using them once started', async () => {
+    const store = new MemoryStore();
+    const rows = makeRows(2000, 3);
+    await publishTestSnapshot(store, { version: 'v1', rows, buckets: 4, createdAt: '2026-11-25T01:00:00Z' });
+    const small = new ScoreCache({ store, dataset: 'promo' });
+    const large = new ScoreCache({ store, dataset: 'promo', workerMinRows: 1000, loadWorkers: 1 });
+    try {
+      expect((await small.loadLatest()).status).toBe('loaded');
+      expect(small.current?.lanes).toBe(1);
+      expect((await large.loadLatest()).status).toBe('loaded');
+      expect(large.current?.lanes).toBe(2);
+      for (const r of rows) expect(large.lookup(r.track_id, r.market, r.surface)).toEqual(small.lookup(r.track_id, r.market, r.surface));
+      // a later version below the threshold still goes to the workers already running
+      await publishTestSnapshot(store, { version: 'v2', rows: makeRows(300, 2, 1), createdAt: '2026-11-25T02:00:00Z' });
+      expect((await large.loadLatest()).status).toBe('loaded');
+      expect(large.current?.version).toBe('v2');
+      expect(large.current?.lanes).toBe(2);
+    } finally {
+      await small.close();
+      await large.close();
+    }
+  });
+});
