@@ -375,17 +375,22 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
     s.nextStream++;
   }
 
-  function endStream(st: StreamState, code: grpc.status, details: string) {
-    if (st.closed) return;
+  /** Forgets a stream; the leases it held return to the backlog. False when it was gone already. */
+  function dropStream(st: StreamState): boolean {
+    if (st.closed) return false;
     st.closed = true;
     st.sub.streams.delete(st);
-    // leases of a dead stream return to the backlog
     for (const l of [...st.sub.leases.values()]) {
       if (l.stream === st) {
         release(st.sub, l.ackId);
         requeue(st.sub, l.msg);
       }
     }
+    return true;
+  }
+
+  function endStream(st: StreamState, code: grpc.status, details: string) {
+    if (!dropStream(st)) return;
     if (code === grpc.status.OK) st.call.end();
     // grpc-js turns an 'error' emitted on a server stream into the call's final status
     else st.call.emit('error', { code, details });
@@ -559,18 +564,9 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
         }
         pump(st.sub);
       });
+      // the client went away: nothing to end, only the stream to forget
       const gone = () => {
-        if (st && !st.closed) {
-          st.closed = true;
-          st.sub.streams.delete(st);
-          for (const l of [...st.sub.leases.values()]) {
-            if (l.stream === st) {
-              release(st.sub, l.ackId);
-              requeue(st.sub, l.msg);
-            }
-          }
-          pump(st.sub);
-        }
+        if (st && dropStream(st)) pump(st.sub);
       };
       call.on('end', () => {
         gone();
