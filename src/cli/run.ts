@@ -7,21 +7,13 @@ import { printRunSummary } from '../run/summary.ts';
 import { parseShard } from '../run/shard.ts';
 import { UsageError } from '../core/errors.ts';
 
-export interface CommonRunFlags {
-  job?: string;
-  asOf?: string;
-  warehouse?: string;
-  store?: string;
-  notify?: string;
-  dataset?: string;
-  spec?: string;
-  force?: boolean;
-  dryRun?: boolean;
+/** The flags as commander hands them over: the run's own options, plus those still raw strings. */
+export type CommonRunFlags = Pick<RunOptions, 'job' | 'asOf' | 'warehouse' | 'store' | 'notify' | 'dataset' | 'spec' | 'force' | 'dryRun'> & {
   report?: string | false;
   logFormat?: string;
   shard?: string;
   scale?: string;
-}
+};
 
 /** Options shared by run, plan and backfill. */
 export function addRunOptions(cmd: Command): Command {
