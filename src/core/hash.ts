@@ -30,6 +30,16 @@ export function fnv1a32(bytes: Uint8Array, start = 0, end = bytes.length): numbe
   return h >>> 0;
 }
 
+/** murmur3's 32-bit finalizer: spreads every input bit over the whole word. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 const encoder = new TextEncoder();
 export function bucketOf(trackId: string, buckets: number): number {
   return fnv1a32(encoder.encode(trackId)) % buckets;

@@ -1,3 +1,5 @@
+import { fmix32 } from '../core/hash.ts';
+
 /**
  * The serving key is (track_id, market, surface), hashed straight from UTF-8 bytes so the index never
  * decodes a string per row. One pass gives both numbers the index needs:
@@ -40,16 +42,6 @@ export function hashKey(
   for (let k = 0; i < se; i++, k += 8) w |= sb[i] << k;
   h = Math.imul(h ^ w, M);
   keyHash.h = fmix32(h);
-}
-
-/** murmur3's finalizer: spreads the bits before masking to a slot. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 export function bytesEqual(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): boolean {

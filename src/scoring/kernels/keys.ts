@@ -3,7 +3,7 @@
  * hashed in place and only the first occurrence of each distinct value is decoded.
  */
 import { DataType, type Vector } from 'apache-arrow';
-import { fnv1a32 } from '../../core/hash.ts';
+import { fmix32, fnv1a32 } from '../../core/hash.ts';
 
 export interface Interned {
   /** per row, an id in [0, values.length), in order of first appearance */
@@ -123,15 +123,7 @@ function mixBytes(h: number, bytes: Uint8Array, start: number, end: number): num
 
 /** Two independent uniforms in (0, 1) from a 32-bit hash (a splitmix-style finalizer). */
 export function uniformPair(h: number): [number, number] {
-  return [(fmix(h) + 0.5) / 4294967296, (fmix(h ^ 0x9e3779b9) + 0.5) / 4294967296];
-}
-function fmix(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
+  return [(fmix32(h) + 0.5) / 4294967296, (fmix32(h ^ 0x9e3779b9) + 0.5) / 4294967296];
 }
 
 /** A standard normal draw from a row hash (Box-Muller). */
