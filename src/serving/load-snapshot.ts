@@ -96,6 +96,11 @@ function ownsBuffer(bytes: Uint8Array): boolean {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
 }
 
+/** The manifest's shard files a selection loads (all of them without one). */
+export function selectedShards(manifest: Manifest, shards: ShardSelection | null): ShardEntry[] {
+  return shards ? manifest.shards.filter((e) => e.bucket % shards.count === shards.index) : manifest.shards;
+}
+
 /**
  * Downloads, verifies and indexes one version. The loader owns the bytes `store.read` returns (the
  * index keeps them, and they move to a load worker and back), as the local and GCS stores hand out a
@@ -113,7 +118,7 @@ export async function loadSnapshot(store: ObjectStore, dataset: string, version:
   const where = paths.manifest(dataset, version);
   checkManifestSchema(where, manifest.schema);
   checkEntries(where, manifest);
-  const selected = shards ? manifest.shards.filter((e) => e.bucket % shards.count === shards.index) : manifest.shards;
+  const selected = selectedShards(manifest, shards);
   const announced = selected.reduce((n, e) => n + e.rows, 0);
   if (!shards && manifest.stats && Number.isInteger(manifest.stats.rows) && manifest.stats.rows !== announced) {
     throw new CorruptSnapshotError(`${where}: stats.rows ${manifest.stats.rows} != ${announced}, the sum of its shards' rows`);

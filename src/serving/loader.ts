@@ -5,7 +5,7 @@ import { paths, type Manifest } from '../snapshot/contract.ts';
 import { readLatest, readManifest } from '../snapshot/read.ts';
 import { compareAsOf } from '../snapshot/version.ts';
 import type { ObjectStore } from '../store/port.ts';
-import { loadSnapshot, type LoadedSnapshot, type LoadOptions, type ShardSelection } from './load-snapshot.ts';
+import { loadSnapshot, selectedShards, type LoadedSnapshot, type LoadOptions, type ShardSelection } from './load-snapshot.ts';
 import { ServingMetrics } from './metrics.ts';
 import { jitterDelay, seededRng, sleep, type Rng } from './rng.ts';
 import type { ScoreRow } from './score-index.ts';
@@ -270,7 +270,5 @@ export class ScoreCache {
 
 /** Rows a load of this manifest reads, with the cache's shard selection. */
 function rowsToLoad(manifest: Manifest, shards: ShardSelection | null): number {
-  let rows = 0;
-  for (const e of manifest.shards) if (!shards || e.bucket % shards.count === shards.index) rows += e.rows;
-  return rows;
+  return selectedShards(manifest, shards).reduce((n, e) => n + e.rows, 0);
 }
