@@ -1,7 +1,10 @@
 import type { Logger } from '../observability/log.ts';
 import type { RunResult } from './run-job.ts';
 
-/** The run summary: a short block for people on stdout, one structured entry for machines. */
+/**
+ * The run summary: a short block on stdout (command output goes to stdout in every log format), and
+ * in JSON log mode also one structured log entry on stderr for log-based tooling.
+ */
 export function printRunSummary(r: RunResult, log: Logger, out: (s: string) => void = (s) => process.stdout.write(s)): void {
   const bySurface = new Map<string, { rows: number; promoted: number }>();
   for (const x of r.byMarketSurface) {
@@ -17,7 +20,6 @@ export function printRunSummary(r: RunResult, log: Logger, out: (s: string) => v
       manifest_uri: r.manifestUri, report: r.reportPath, seconds: Number(total.toFixed(3)), peak_rss_mb: Math.round(r.peakRssBytes / 2 ** 20),
       stages: r.stages, by_surface: Object.fromEntries(bySurface), dry_run: r.dryRun,
     });
-    return;
   }
   const lines: string[] = [];
   const head = { published: 'published', 'already-published': 'already published (no-op)', planned: 'planned (dry run, nothing written)', 'task-written': 'task output written (the commit publishes once every task is done)' }[r.status];

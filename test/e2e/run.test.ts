@@ -40,6 +40,8 @@ describe('promoscore run on the embedded warehouse', () => {
     const summary = logEntries(first.stderr).find((e) => e.message === 'run summary')!;
     expect(summary.status).toBe('published');
     const version = summary.version as string;
+    // JSON logs on stderr, and still the command's output on stdout
+    expect(first.stdout).toContain(`published: promo_scores ${version} (as of ${AS_OF})`);
 
     const latest = JSON.parse(await readFile(join(storeA, 'promo_scores', 'LATEST'), 'utf8'));
     expect(latest).toEqual({ version, manifest: `versions/${version}/manifest.json` });
