@@ -11,8 +11,8 @@ import { seededBytes as seeded } from '../src/core/rng.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createGcsStore } from '../src/store/gcs.ts';
-import { LocalStore } from '../src/store/local.ts';
+import { createGcsStore } from '../src/store/gcs/store.ts';
+import { LocalStore } from '../src/store/local/store.ts';
 import type { ObjectStore } from '../src/store/port.ts';
 import { startGcsDouble } from '../test/doubles/gcs/server.ts';
 

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Float32, Float64, Table, Uint32, Utf8, makeData, makeVector, tableToIPC } from 'apache-arrow';
 import type { NotificationAttributes, Notifier } from '../src/notify/port.ts';
 import { publishSnapshot } from '../src/snapshot/publish.ts';
-import { LocalStore } from '../src/store/local.ts';
+import { LocalStore } from '../src/store/local/store.ts';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SELF = fileURLToPath(import.meta.url);

@@ -18,7 +18,7 @@ import { snapshotStats } from '../src/snapshot/manifest.ts';
 import { publishSnapshot } from '../src/snapshot/publish.ts';
 import { readVersionTable, verifyVersion } from '../src/snapshot/snapshot-reader.ts';
 import { bucketIndices, encodeShards } from '../src/snapshot/write-shards.ts';
-import { LocalStore } from '../src/store/local.ts';
+import { LocalStore } from '../src/store/local/store.ts';
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SURFACES = ['radio', 'autoplay', 'mix'];

@@ -1,6 +1,6 @@
 import { CorruptSnapshotError, InfraError, UsageError } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
-import { LocalStore } from '../store/local.ts';
+import { LocalStore } from '../store/local/store.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { paths } from './contract.ts';
 import { checkSegment } from './markers.ts';

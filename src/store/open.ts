@@ -1,5 +1,5 @@
 import { parseStoreUri } from '../config/uri.ts';
-import { LocalStore } from './local.ts';
+import { LocalStore } from './local/store.ts';
 import type { ObjectStore } from './port.ts';
 
 export const DEFAULT_STORE_URI = 'file://./.promoscore/store';
@@ -13,7 +13,7 @@ export async function openStore(uri: string, opts: { flag?: string } = {}): Prom
   const target = parseStoreUri(uri, { flag: opts.flag ?? '--store' });
   if (target.kind === 'gcs') {
     // loaded on demand: the local path never pays for the Cloud Storage client
-    const { createGcsStore } = await import('./gcs.ts');
+    const { createGcsStore } = await import('./gcs/store.ts');
     return createGcsStore(target.uri);
   }
   return new LocalStore(target.dir);

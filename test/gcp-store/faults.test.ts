@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededBytes } from '../../src/core/rng.ts';
 import { ExitCode, InfraError, PreconditionFailedError, exitCodeOf } from '../../src/core/errors.ts';
 import { crc32cBase64 } from '../../src/core/hash.ts';
-import { createGcsStore, type GcsStoreOptions } from '../../src/store/gcs.ts';
+import { createGcsStore, type GcsStoreOptions } from '../../src/store/gcs/store.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
 
 const BUCKET = 'fault-bucket';

@@ -4,7 +4,7 @@
  * Default Credentials when PROMOSCORE_TEST_GCS_URI=gs://BUCKET/PREFIX is set.
  */
 import { randomBytes } from 'node:crypto';
-import { createGcsStore, makeGcsClient, type GcsStoreOptions } from '../../src/store/gcs.ts';
+import { createGcsStore, makeGcsClient, type GcsStoreOptions } from '../../src/store/gcs/store.ts';
 import type { ObjectStore } from '../../src/store/port.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
 

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxNotifier } from '../../src/notify/outbox.ts';
 import { paths } from '../../src/snapshot/contract.ts';
-import { LocalStore } from '../../src/store/local.ts';
+import { LocalStore } from '../../src/store/local/store.ts';
 import { createPubSubNotifier } from '../../src/notify/pubsub.ts';
 import { openPubSubTarget } from '../gcp-notify/target.ts';
 import { makeRows, publishTestSnapshot, publishWithWriter } from './support.ts';

@@ -6,7 +6,7 @@ import { bucketOf } from '../../src/core/hash.ts';
 import { startScoreServer, type RunningServer } from '../../src/serving/http.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { pollLatest, type Reloader } from '../../src/serving/reload.ts';
-import { LocalStore } from '../../src/store/local.ts';
+import { LocalStore } from '../../src/store/local/store.ts';
 import { versionId } from '../../src/snapshot/version.ts';
 import { MemoryNotifier, MemoryStore, expectedByKey, makeRows, publishTestSnapshot, publishWithWriter, rowAnswer, type Row } from './support.ts';
 

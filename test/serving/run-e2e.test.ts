@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOutbox } from '../../src/notify/outbox.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { readVersionTable } from '../../src/snapshot/snapshot-reader.ts';
-import { LocalStore } from '../../src/store/local.ts';
+import { LocalStore } from '../../src/store/local/store.ts';
 import { runCli } from '../support/cli.ts';
 
 const AS_OF = '2026-11-20';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { rollback } from '../../src/snapshot/rollback.ts';
-import { LocalStore } from '../../src/store/local.ts';
+import { LocalStore } from '../../src/store/local/store.ts';
 import { MemoryNotifier, expectedByKey, makeRows, publishWithWriter, rowAnswer } from './support.ts';
 
 const dirs: string[] = [];

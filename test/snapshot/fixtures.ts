@@ -6,7 +6,7 @@ import {
 } from 'apache-arrow';
 import { OutboxNotifier, readOutbox } from '../../src/notify/outbox.ts';
 import type { ManifestFields } from '../../src/snapshot/manifest.ts';
-import { LocalStore } from '../../src/store/local.ts';
+import { LocalStore } from '../../src/store/local/store.ts';
 
 /** xorshift32, seeded: every table in these tests is reproducible. */
 export function rng(seed: number): () => number {

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { exitCodeOf } from '../../src/core/errors.ts';
 import { OutboxNotifier } from '../../src/notify/outbox.ts';
 import { publishSnapshot } from '../../src/snapshot/publish.ts';
-import { LocalStore } from '../../src/store/local.ts';
+import { LocalStore } from '../../src/store/local/store.ts';
 import { makeTable, manifestFields } from './fixtures.ts';
 
 const a = JSON.parse(process.env.PUBLISH_CHILD ?? '{}') as {

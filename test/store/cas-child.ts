@@ -1,7 +1,7 @@
 // A separate process incrementing a counter object by read + compare-and-swap (lost-update probe).
 import { existsSync, writeFileSync } from 'node:fs';
 import { PreconditionFailedError } from '../../src/core/errors.ts';
-import { LocalStore } from '../../src/store/local.ts';
+import { LocalStore } from '../../src/store/local/store.ts';
 
 const { dir, times, barrier } = JSON.parse(process.env.CAS_CHILD ?? '{}') as { dir: string; times: number; barrier: string };
 writeFileSync(`${barrier}.ready.${process.pid}`, '');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promises as fsPromises } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { PreconditionFailedError } from '../../src/core/errors.ts';
-import { LocalStore } from '../../src/store/local.ts';
+import { LocalStore } from '../../src/store/local/store.ts';
 import { openStore } from '../../src/store/open.ts';
 import { storeContract } from '../contracts/store.contract.ts';
 

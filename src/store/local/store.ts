@@ -3,8 +3,8 @@ import { constants as FS, promises as fsp, type BigIntStats } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InfraError, PreconditionFailedError, UsageError } from '../core/errors.ts';
-import type { ObjectInfo, ObjectStore, ReadResult } from './port.ts';
+import { InfraError, PreconditionFailedError, UsageError } from '../../core/errors.ts';
+import type { ObjectInfo, ObjectStore, ReadResult } from '../port.ts';
 
 /**
  * The ObjectStore port over a local directory.

@@ -15,15 +15,15 @@
  */
 import { createHash } from 'node:crypto';
 import { Storage, type File } from '@google-cloud/storage';
-import { InfraError, PreconditionFailedError } from '../core/errors.ts';
-import { crc32cBase64 } from '../core/hash.ts';
-import { silentLogger, type Logger } from '../observability/log.ts';
-import type { ObjectInfo, ObjectStore, ReadResult } from './port.ts';
-import { checkStorePath, parseGsUri } from './gcs/uri.ts';
-import { nativeCrc32cGenerator } from './gcs/crc32c.ts';
-import { DEFAULT_RETRY, httpStatusOf, isRetryable, TransferMismatch, withRetry, type RetryPolicy } from './gcs/retry.ts';
+import { InfraError, PreconditionFailedError } from '../../core/errors.ts';
+import { crc32cBase64 } from '../../core/hash.ts';
+import { silentLogger, type Logger } from '../../observability/log.ts';
+import type { ObjectInfo, ObjectStore, ReadResult } from '../port.ts';
+import { checkStorePath, parseGsUri } from './uri.ts';
+import { nativeCrc32cGenerator } from './crc32c.ts';
+import { DEFAULT_RETRY, httpStatusOf, isRetryable, TransferMismatch, withRetry, type RetryPolicy } from './retry.ts';
 
-export { parseGsUri } from './gcs/uri.ts';
+export { parseGsUri } from './uri.ts';
 
 export interface GcsStoreOptions {
   /** e.g. http://127.0.0.1:4443 for a local double or emulator; requests then carry no credentials */
