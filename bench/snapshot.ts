@@ -13,7 +13,7 @@ import {
   Field, Float32, Float64, makeData, RecordBatch, Schema, Struct, Table, Uint32, Utf8, type Data,
 } from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { OutboxNotifier } from '../src/notify/outbox.ts';
+import { OutboxNotifier } from '../src/notify/outbox/notifier.ts';
 import { snapshotStats } from '../src/snapshot/manifest.ts';
 import { publishSnapshot } from '../src/snapshot/publish.ts';
 import { readVersionTable, verifyVersion } from '../src/snapshot/snapshot-reader.ts';

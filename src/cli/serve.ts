@@ -6,8 +6,8 @@ import { DEFAULT_STORE_URI, openStore } from '../store/open.ts';
 import { startScoreServer } from '../serving/http.ts';
 import { parseShardSelection, type ShardSelection } from '../serving/load-snapshot.ts';
 import { ScoreCache } from '../serving/loader.ts';
-import { OutboxSource } from '../serving/outbox-source.ts';
-import { pubsubSource } from '../serving/pubsub-source.ts';
+import { OutboxSource } from '../notify/outbox/source.ts';
+import { pubsubSource } from '../notify/pubsub/source.ts';
 import { followNotifications, pollLatest, type NotificationSource, type Reloader } from '../serving/reload.ts';
 import { action } from './exit.ts';
 

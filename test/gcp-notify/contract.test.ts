@@ -1,6 +1,6 @@
 import type { Message } from '@google-cloud/pubsub';
 import { afterAll, beforeAll } from 'vitest';
-import { createPubSubNotifier } from '../../src/notify/pubsub.ts';
+import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import type { Notifier } from '../../src/notify/port.ts';
 import { notifierContract, type ReceivedMessage } from '../contracts/notifier.contract.ts';
 import { eventually, openPubSubTarget, type PubSubTarget } from './target.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, InfraError, UsageError, exitCodeOf } from '../../src/core/errors.ts';
 import { canonicalJson } from '../../src/core/hash.ts';
 import type { NotificationAttributes } from '../../src/notify/port.ts';
-import { createPubSubNotifier, type PubSubNotifierOptions } from '../../src/notify/pubsub.ts';
+import { createPubSubNotifier, type PubSubNotifierOptions } from '../../src/notify/pubsub/notifier.ts';
 import type { PubSubDouble } from '../doubles/pubsub/server.ts';
 import { openPubSubTarget, type PubSubTarget } from './target.ts';
 

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfraError } from '../../src/core/errors.ts';
 import type { NotificationAttributes } from '../../src/notify/port.ts';
-import { createPubSubNotifier } from '../../src/notify/pubsub.ts';
-import { subscribeNotifications, type NotificationMeta } from '../../src/notify/subscription.ts';
+import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
+import { subscribeNotifications, type NotificationMeta } from '../../src/notify/pubsub/subscription.ts';
 import { eventually, openPubSubTarget, type PubSubTarget } from './target.ts';
 
 let target: PubSubTarget;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationAttributes } from '../../src/notify/port.ts';
-import { subscribeNotifications } from '../../src/notify/subscription.ts';
+import { subscribeNotifications } from '../../src/notify/pubsub/subscription.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
 import { eventually, openPubSubTarget, type PubSubTarget } from '../gcp-notify/target.ts';
 import { logEntries, runCli } from '../support/cli.ts';

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OutboxNotifier } from '../../src/notify/outbox.ts';
+import { OutboxNotifier } from '../../src/notify/outbox/notifier.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
-import { createPubSubNotifier } from '../../src/notify/pubsub.ts';
+import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import { openPubSubTarget } from '../gcp-notify/target.ts';
 import { makeRows, publishTestSnapshot, publishWithWriter } from './support.ts';
 

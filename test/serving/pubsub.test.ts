@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPubSubNotifier } from '../../src/notify/pubsub.ts';
+import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
-import { pubsubSource } from '../../src/serving/pubsub-source.ts';
+import { pubsubSource } from '../../src/notify/pubsub/source.ts';
 import { followNotifications } from '../../src/serving/reload.ts';
 import { eventually, openPubSubTarget } from '../gcp-notify/target.ts';
 import { MemoryStore, makeRows, publishWithWriter } from './support.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScoreCache } from '../../src/serving/loader.ts';
-import { OutboxSource } from '../../src/serving/outbox-source.ts';
+import { OutboxSource } from '../../src/notify/outbox/source.ts';
 import { pollLatest, type NotificationMessage } from '../../src/serving/reload.ts';
 import { MemoryStore, makeRows, publishTestSnapshot } from './support.ts';
 

@@ -1,5 +1,5 @@
 // Publishes a run of days into a store until it is killed (kill -9 tests).
-import { OutboxNotifier } from '../../src/notify/outbox.ts';
+import { OutboxNotifier } from '../../src/notify/outbox/notifier.ts';
 import { publishSnapshot } from '../../src/snapshot/publish.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
 import { makeTable, manifestFields } from './fixtures.ts';

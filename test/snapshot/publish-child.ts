@@ -1,7 +1,7 @@
 // A separate process publishing into a shared store: used by the multi-process race tests.
 import { existsSync, writeFileSync } from 'node:fs';
 import { exitCodeOf } from '../../src/core/errors.ts';
-import { OutboxNotifier } from '../../src/notify/outbox.ts';
+import { OutboxNotifier } from '../../src/notify/outbox/notifier.ts';
 import { publishSnapshot } from '../../src/snapshot/publish.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
 import { makeTable, manifestFields } from './fixtures.ts';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { constants as FS, promises as fsp } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InfraError } from '../core/errors.ts';
-import type { NotificationAttributes, Notifier } from './port.ts';
+import { InfraError } from '../../core/errors.ts';
+import type { NotificationAttributes, Notifier } from '../port.ts';
 
 /** One line of the outbox: what a Pub/Sub message would carry. */
 export interface OutboxMessage {

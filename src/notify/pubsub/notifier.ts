@@ -10,15 +10,15 @@
  * published, and a rerun sends the notification again (delivery is at least once).
  */
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import { InfraError, UsageError } from '../core/errors.ts';
-import { canonicalJson } from '../core/hash.ts';
-import { silentLogger, type Logger } from '../observability/log.ts';
-import type { NotificationAttributes, Notifier } from './port.ts';
-import { InvalidNotificationError, toContractAttributes } from './pubsub/attributes.ts';
-import { grpcCodeOf, isRetryableGrpc, makePubSub, type PubSubClientOptions } from './pubsub/client.ts';
-import { parseTopicUri } from './pubsub/uri.ts';
+import { InfraError, UsageError } from '../../core/errors.ts';
+import { canonicalJson } from '../../core/hash.ts';
+import { silentLogger, type Logger } from '../../observability/log.ts';
+import type { NotificationAttributes, Notifier } from '../port.ts';
+import { InvalidNotificationError, toContractAttributes } from './attributes.ts';
+import { grpcCodeOf, isRetryableGrpc, makePubSub, type PubSubClientOptions } from './client.ts';
+import { parseTopicUri } from './uri.ts';
 
-export { parseTopicUri, parseSubscriptionUri } from './pubsub/uri.ts';
+export { parseTopicUri, parseSubscriptionUri } from './uri.ts';
 
 export interface PubSubNotifierOptions extends PubSubClientOptions {
   /** deadline of one Publish RPC (default 30 s) */

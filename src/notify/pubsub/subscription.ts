@@ -7,12 +7,12 @@
  * A message that does not follow the contract is acked and reported: redelivering it cannot fix it.
  */
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
-import { InfraError } from '../core/errors.ts';
-import { silentLogger, type Logger } from '../observability/log.ts';
-import type { NotificationAttributes } from './port.ts';
-import { toContractAttributes } from './pubsub/attributes.ts';
-import { grpcCodeOf, makePubSub, type PubSubClientOptions } from './pubsub/client.ts';
-import { parseSubscriptionUri } from './pubsub/uri.ts';
+import { InfraError } from '../../core/errors.ts';
+import { silentLogger, type Logger } from '../../observability/log.ts';
+import type { NotificationAttributes } from '../port.ts';
+import { toContractAttributes } from './attributes.ts';
+import { grpcCodeOf, makePubSub, type PubSubClientOptions } from './client.ts';
+import { parseSubscriptionUri } from './uri.ts';
 
 export interface NotificationMeta {
   messageId: string;
