@@ -8,7 +8,8 @@ import { parseShardSelection, type ShardSelection } from '../serving/load-snapsh
 import { ScoreCache } from '../serving/loader.ts';
 import { OutboxSource } from '../notify/outbox/source.ts';
 import { pubsubSource } from '../notify/pubsub/source.ts';
-import { followNotifications, pollLatest, type NotificationSource, type Reloader } from '../serving/reload.ts';
+import type { NotificationSource } from '../notify/port.ts';
+import { followNotifications, pollLatest, type Reloader } from '../serving/reload.ts';
 import { action } from './exit.ts';
 
 interface ServeFlags {

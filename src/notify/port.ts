@@ -19,3 +19,16 @@ export interface Notifier {
   publish(attributes: NotificationAttributes): Promise<string>;
   close(): Promise<void>;
 }
+
+/** A message as a subscription delivers it. */
+export interface NotificationMessage {
+  attributes: Partial<Record<keyof NotificationAttributes, string>>;
+  ack(): void;
+  nack(): void;
+}
+
+export interface NotificationSource {
+  /** start delivering messages to `handler` */
+  start(handler: (message: NotificationMessage) => Promise<void>): void | Promise<void>;
+  close(): Promise<void>;
+}

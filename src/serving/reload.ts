@@ -1,4 +1,4 @@
-import type { NotificationAttributes } from '../notify/port.ts';
+import type { NotificationSource } from '../notify/port.ts';
 import type { LoadOutcome, ScoreCache } from './loader.ts';
 
 /**
@@ -40,19 +40,6 @@ export function pollLatest(cache: ScoreCache, intervalMs: number, opts: { untilR
       await running;
     },
   };
-}
-
-/** A message as a subscription delivers it. */
-export interface NotificationMessage {
-  attributes: Partial<Record<keyof NotificationAttributes, string>>;
-  ack(): void;
-  nack(): void;
-}
-
-export interface NotificationSource {
-  /** start delivering messages to `handler` */
-  start(handler: (message: NotificationMessage) => Promise<void>): void | Promise<void>;
-  close(): Promise<void>;
 }
 
 export async function followNotifications(cache: ScoreCache, source: NotificationSource): Promise<Reloader> {

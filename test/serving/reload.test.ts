@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { OutboxSource } from '../../src/notify/outbox/source.ts';
-import { pollLatest, type NotificationMessage } from '../../src/serving/reload.ts';
+import type { NotificationMessage } from '../../src/notify/port.ts';
+import { pollLatest } from '../../src/serving/reload.ts';
 import { MemoryStore, makeRows, publishTestSnapshot } from './support.ts';
 
 const cleanups: (() => Promise<void>)[] = [];

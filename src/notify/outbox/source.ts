@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import type { OutboxMessage } from './notifier.ts';
-import type { NotificationMessage, NotificationSource } from '../../serving/reload.ts';
+import type { NotificationMessage, NotificationSource } from '../port.ts';
 
 /**
  * The local stand-in for a Pub/Sub subscription: tails the ndjson outbox the local notifier appends

@@ -1,5 +1,5 @@
 import { subscribeNotifications, type NotificationSubscription, type SubscribeOptions } from './subscription.ts';
-import type { NotificationSource } from '../../serving/reload.ts';
+import type { NotificationSource } from '../port.ts';
 
 /**
  * A Pub/Sub subscription as a NotificationSource, over the project's subscriber (which checks the
