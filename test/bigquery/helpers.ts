@@ -1,5 +1,5 @@
 import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery/index.ts';
-import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../src/warehouse/bigquery/index.ts';
+import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../src/warehouse/bigquery/warehouse.ts';
 
 export const PROJECT = 'promo-test';
 export const DATASET = 'features';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.ts';
-import { BigQueryWarehouse } from '../../src/warehouse/bigquery/index.ts';
+import { BigQueryWarehouse } from '../../src/warehouse/bigquery/warehouse.ts';
 import { openWarehouse } from '../../src/warehouse/open.ts';
 import type { BigQueryDouble } from '../doubles/bigquery/index.ts';
 import { DATASET, doubleWithPlays, PROJECT, SCRATCH } from './helpers.ts';

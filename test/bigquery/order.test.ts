@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableFromArrays, vectorFromArray, Utf8, Table } from 'apache-arrow';
-import { isOrdered, orderTable } from '../../src/warehouse/bigquery/index.ts';
+import { isOrdered, orderTable } from '../../src/warehouse/bigquery/order.ts';
 import type { BigQueryDouble } from '../doubles/bigquery/index.ts';
 import { DATASET, doubleWithPlays, PROJECT, warehouseOn } from './helpers.ts';
 

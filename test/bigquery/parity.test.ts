@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
 import { generateSample } from '../../src/sample/generate.ts';
-import { BigQueryWarehouse } from '../../src/warehouse/bigquery/index.ts';
+import { BigQueryWarehouse } from '../../src/warehouse/bigquery/warehouse.ts';
 import { openWarehouse } from '../../src/warehouse/open.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
 import { featureParams, FEATURE_QUERIES, loadQuery } from '../../src/warehouse/queries.ts';

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
-import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../src/warehouse/bigquery/index.ts';
+import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../src/warehouse/bigquery/warehouse.ts';
 import { openDuckDB, sqlString } from '../../src/warehouse/duckdb/engine.ts';
 import { CONTRACT_TABLES, type ContractType } from '../../src/warehouse/tables.ts';
 import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery/index.ts';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InfraError, InputDataError, UsageError } from '../../src/core/errors.ts';
-import { BigQueryWarehouse } from '../../src/warehouse/bigquery/index.ts';
+import { BigQueryWarehouse } from '../../src/warehouse/bigquery/warehouse.ts';
 import type { QueryRequest } from '../../src/warehouse/port.ts';
 import type { BigQueryDouble } from '../doubles/bigquery/index.ts';
 import { DATASET, doubleWithPlays, PROJECT, SCRATCH, warehouseOn } from './helpers.ts';
