@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Google's Pub/Sub emulator when gcloud has it, started on first use (test/gcp-notify/emulator.ts)
+    globalSetup: ['test/gcp-notify/emulator-setup.ts'],
     // The JSON report is what .ci/run counts; the default reporter is for people.
     reporters: ['default', 'json'],
     outputFile: { json: '.promoscore/test-results.json' },

@@ -14,7 +14,7 @@ const saved = { storage: process.env.STORAGE_EMULATOR_HOST, pubsub: process.env.
 beforeAll(async () => {
   gcs = await startGcsDouble();
   gcs.createBucket('open-bucket');
-  ps = await openPubSubTarget({ forceDouble: true });
+  ps = await openPubSubTarget({ forceDouble: true }); // the double: its publish log shows where the message went
   process.env.STORAGE_EMULATOR_HOST = gcs.endpoint;
   process.env.PUBSUB_EMULATOR_HOST = ps.double!.endpoint;
 });

@@ -1,12 +1,19 @@
 /**
- * Where the Pub/Sub suites run: the in-process gRPC double by default; an emulator when
- * PUBSUB_EMULATOR_HOST is set; real Pub/Sub with Application Default Credentials when
- * PROMOSCORE_TEST_PUBSUB_PROJECT is set (topics and subscriptions are created and deleted).
+ * Where the Pub/Sub suites run: Google's emulator when the run has one (PUBSUB_EMULATOR_HOST, or
+ * gcloud's pubsub-emulator started on first use, see emulator.ts); the in-process gRPC double
+ * without one, and for tests that inject faults or read the service's ack log (only the double can);
+ * real Pub/Sub with Application Default Credentials when PROMOSCORE_TEST_PUBSUB_PROJECT is set
+ * (topics and subscriptions are created and deleted).
  */
 import { randomBytes } from 'node:crypto';
 import type { PubSub } from '@google-cloud/pubsub';
+import { inject } from 'vitest';
 import { makePubSub } from '../../src/notify/pubsub/client.ts';
 import { startPubSubDouble, type PubSubDouble } from '../doubles/pubsub/server.ts';
+import { pubsubEmulatorHost } from './emulator.ts';
+
+/** Whether this run has Google's emulator (tests that need it: `it.skipIf(!hasPubSubEmulator)`). */
+export const hasPubSubEmulator = inject('pubsubEmulator').kind !== 'absent';
 
 export interface PubSubTarget {
   label: string;
@@ -21,11 +28,12 @@ export interface PubSubTarget {
   close(): Promise<void>;
 }
 
-export async function openPubSubTarget(opts: { forceDouble?: boolean } = {}): Promise<PubSubTarget> {
-  const realProject = opts.forceDouble ? undefined : process.env.PROMOSCORE_TEST_PUBSUB_PROJECT;
-  const emulator = opts.forceDouble ? undefined : process.env.PUBSUB_EMULATOR_HOST;
+export async function openPubSubTarget(opts: { forceDouble?: boolean; emulator?: boolean } = {}): Promise<PubSubTarget> {
+  const realProject = opts.forceDouble || opts.emulator ? undefined : process.env.PROMOSCORE_TEST_PUBSUB_PROJECT;
+  const emulator = opts.forceDouble || realProject ? null : await pubsubEmulatorHost(inject('pubsubEmulator'));
+  if (opts.emulator && !emulator) throw new Error('this test needs the Pub/Sub emulator (gcloud pubsub-emulator); skip it with hasPubSubEmulator');
   let double: PubSubDouble | undefined;
-  let apiEndpoint: string | undefined;
+  let apiEndpoint: string | undefined = emulator ?? undefined;
   if (!realProject && !emulator) {
     double = await startPubSubDouble();
     apiEndpoint = double.endpoint;

@@ -111,6 +111,7 @@ describe('promoscore serve (child process)', () => {
   });
 
   it('reloads from a Pub/Sub subscription (gRPC double via PUBSUB_EMULATOR_HOST)', async () => {
+    // the double: this checks the ack reached the service, which only the double's ack log shows
     const target = await openPubSubTarget({ forceDouble: true });
     cleanups.push(() => target.close());
     const t = await target.makeTopic();

@@ -13,6 +13,7 @@ afterEach(async () => {
 
 describe('reloads from a Pub/Sub subscription (gRPC double)', () => {
   it('acks each notification only after the swap, and nacks a load the store failed so it comes back', async () => {
+    // the double: this reads the service's ack log, which only the double exposes
     const target = await openPubSubTarget({ forceDouble: true });
     cleanups.push(() => target.close());
     const t = await target.makeTopic();
