@@ -1,6 +1,5 @@
 import { CorruptSnapshotError, InfraError, UsageError } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
-import { LocalStore } from '../store/local/store.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { paths } from './contract.ts';
 import { checkSegment } from './markers.ts';
@@ -24,7 +23,7 @@ export type KeepReason = 'latest' | 'recent' | 'lineage' | 'young';
 export interface GcResult {
   kept: { version: string; reasons: KeepReason[] }[];
   deleted: { version: string; objects: number; bytes: number; complete: boolean }[];
-  /** temp files of crashed writers removed (local store only) */
+  /** temp files of crashed writers removed (by stores that have them) */
   tempFiles: number;
   dryRun: boolean;
 }
@@ -105,7 +104,7 @@ export async function gc(store: ObjectStore, dataset: string, opts: GcOptions): 
     if (!opts.dryRun) await deleteVersion(store, dataset, v.version);
     log.info(opts.dryRun ? 'would delete' : 'deleted', { version: v.version, objects: v.objects, bytes: v.bytes });
   }
-  if (!opts.dryRun && store instanceof LocalStore) result.tempFiles = await store.sweepTemp(graceMs);
+  if (!opts.dryRun && store.sweepTemp) result.tempFiles = await store.sweepTemp(graceMs);
   return result;
 }
 

@@ -33,5 +33,10 @@ export interface ObjectStore {
   delete(path: string): Promise<void>;
   /** A URI for a path inside the store (for manifests and notifications). */
   uriOf(path: string): string;
+  /**
+   * Removes what writers that crashed left behind (temp files older than `olderThanMs`) and says how
+   * many; gc calls it. Stores whose unfinished writes are never visible (Cloud Storage) have none.
+   */
+  sweepTemp?(olderThanMs: number): Promise<number>;
   close?(): Promise<void>;
 }

@@ -1,10 +1,11 @@
-import { readdir, stat, utimes } from 'node:fs/promises';
+import { readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gc, parseDuration } from '../../src/snapshot/gc.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { rollback } from '../../src/snapshot/rollback.ts';
 import { listVersions, verifyVersion } from '../../src/snapshot/snapshot-reader.ts';
+import type { ObjectStore } from '../../src/store/port.ts';
 import { workspace, type Workspace } from './fixtures.ts';
 import { Crash, crashAt, D, DATASET, latestIsSound, pub, V } from './helpers.ts';
 
@@ -91,6 +92,27 @@ describe('gc', () => {
     expect(await latestIsSound(ws)).toBe(V(24));
     await gc(ws.store, DATASET, { keep: 1 });
     expect(await versionsLeft()).toEqual([V(23), V(24)]);
+  });
+
+  it('sweeps crashed writers\' temp files through the store port, whatever class the store is', async () => {
+    await writeFile(join(ws.store.root, DATASET, '.promoscore-tmp-9-dead'), 'partial');
+    await age(ws.store.root, 3 * HOUR);
+    const local = ws.store;
+    // a store that only delegates (as a wrapper adding logging or metrics would): not a LocalStore
+    const wrapped: ObjectStore = {
+      uri: local.uri,
+      create: (p, d) => local.create(p, d),
+      swap: (p, d, e) => local.swap(p, d, e),
+      read: (p) => local.read(p),
+      stat: (p) => local.stat(p),
+      list: (p) => local.list(p),
+      delete: (p) => local.delete(p),
+      uriOf: (p) => local.uriOf(p),
+      sweepTemp: (ms) => local.sweepTemp(ms),
+    };
+    const r = await gc(wrapped, DATASET, { keep: 10 });
+    expect(r.tempFiles).toBe(1);
+    expect(await readdir(join(ws.store.root, DATASET))).not.toContain('.promoscore-tmp-9-dead');
   });
 
   it('parses durations', () => {
