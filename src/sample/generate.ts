@@ -14,7 +14,7 @@ import { EngagementBuffer, generateEngagement } from './engagement.ts';
 import { SAMPLE_SURFACES } from './markets.ts';
 import { CAMPAIGN_STATUS, LICENSOR_STATUS, NULL_DAY, RESTRICTION_REASONS, buildModel } from './model.ts';
 import { Rng } from './prng.ts';
-import { ChunkAppender, createIdTable, createNumericTable } from './write.ts';
+import { ChunkAppender, createIdTable, createNumericTable } from '../warehouse/duckdb/parquet-writer.ts';
 
 export interface SampleOptions {
   outDir: string;

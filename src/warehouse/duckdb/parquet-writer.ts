@@ -5,7 +5,7 @@
  */
 import duckdb from '@duckdb/node-bindings';
 import { BOOLEAN, DOUBLE, DuckDBDataChunk, INTEGER, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
-import { duckdbIdent } from '../warehouse/emulate/index.ts';
+import { duckdbIdent } from '../emulate/index.ts';
 
 export type NumericColumn = [name: string, type: 'INTEGER', data: Int32Array] | [name: string, type: 'DOUBLE', data: Float64Array] | [name: string, type: 'BOOLEAN', data: Uint8Array];
 
