@@ -4,17 +4,16 @@
  * PRNG; DuckDB (a scratch database in a temp dir) joins ids onto index columns and writes Parquet.
  * Joins run on one DuckDB thread so row order, and therefore the bytes, never vary.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
-import { openDuckDB, sqlString } from '../warehouse/duckdb/engine.ts';
-import { duckdbIdent } from '../warehouse/emulate/index.ts';
+import { sqlString } from '../warehouse/duckdb/engine.ts';
+import { ParquetWriter } from '../warehouse/duckdb/parquet-writer.ts';
 import { EngagementBuffer, generateEngagement } from './engagement.ts';
 import { SAMPLE_SURFACES } from './markets.ts';
 import { CAMPAIGN_STATUS, LICENSOR_STATUS, NULL_DAY, RESTRICTION_REASONS, buildModel } from './model.ts';
 import { Rng } from './prng.ts';
-import { ChunkAppender, createIdTable, createNumericTable } from '../warehouse/duckdb/parquet-writer.ts';
 
 export interface SampleOptions {
   outDir: string;
@@ -64,30 +63,28 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
   mkdirSync(outDir, { recursive: true });
 
   const model = buildModel({ scale, seed, asOfDay, days });
-  const scratch = mkdtempSync(join(tmpdir(), 'promoscore-sample-'));
-  // bounded memory: past 1 GB DuckDB spills to the scratch directory (same bytes, a little slower)
-  const { instance, conn } = await openDuckDB(':memory:', { threads: 1, tempDirectory: scratch, memoryLimit: '1GB' });
+  // bounded memory: past 1 GB DuckDB spills to a scratch directory (same bytes, a little slower)
+  const writer = await ParquetWriter.open({ memoryLimit: '1GB' });
   try {
-    await conn.run('SET preserve_insertion_order = true');
-    await createIdTable(conn, 'track_ids', model.trackIds);
-    await createIdTable(conn, 'artist_ids', model.artistIds);
-    await createIdTable(conn, 'licensor_ids', model.licensorIds);
-    await createIdTable(conn, 'campaign_ids', model.campaignIds);
+    await writer.idTable('track_ids', model.trackIds);
+    await writer.idTable('artist_ids', model.artistIds);
+    await writer.idTable('licensor_ids', model.licensorIds);
+    await writer.idTable('campaign_ids', model.campaignIds);
     const nT = model.trackIds.length;
     const nC = model.campaignIds.length;
-    await createNumericTable(conn, 'track_rows', [
+    await writer.numericTable('track_rows', [
       ['idx', 'INTEGER', Int32Array.from({ length: nT }, (_, i) => i)],
       ['artist', 'INTEGER', model.trackArtist],
       ['licensor', 'INTEGER', model.trackLicensor],
       ['release_day', 'INTEGER', model.trackRelease],
       ['explicit', 'BOOLEAN', model.trackExplicit],
     ]);
-    await createNumericTable(conn, 'licensor_rows', [
+    await writer.numericTable('licensor_rows', [
       ['idx', 'INTEGER', Int32Array.from({ length: model.licensorIds.length }, (_, i) => i)],
       ['status', 'INTEGER', Int32Array.from(model.licensorStatus)],
       ['max_share', 'DOUBLE', model.licensorMaxShare],
     ]);
-    await createNumericTable(conn, 'campaign_rows', [
+    await writer.numericTable('campaign_rows', [
       ['idx', 'INTEGER', Int32Array.from({ length: nC }, (_, i) => i)],
       ['track', 'INTEGER', model.campTrack],
       ['status', 'INTEGER', Int32Array.from(model.campStatus)],
@@ -96,13 +93,13 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
       ['commission', 'DOUBLE', model.campCommission],
       ['target', 'DOUBLE', model.campTarget],
     ]);
-    await createNumericTable(conn, 'target_rows', [
+    await writer.numericTable('target_rows', [
       ['idx', 'INTEGER', Int32Array.from({ length: model.targetCampaign.length }, (_, i) => i)],
       ['campaign', 'INTEGER', model.targetCampaign],
       ['market', 'INTEGER', model.targetMarket],
       ['surface', 'INTEGER', model.targetSurface],
     ]);
-    await createNumericTable(conn, 'restriction_rows', [
+    await writer.numericTable('restriction_rows', [
       ['idx', 'INTEGER', Int32Array.from({ length: model.restrictTrack.length }, (_, i) => i)],
       ['track', 'INTEGER', model.restrictTrack],
       ['market', 'INTEGER', model.restrictMarket],
@@ -112,7 +109,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
     // engagement, streamed in chunks; organic volume per (market, surface) sizes the capacity table
     const nM = model.markets.length;
     const organic = new Float64Array(nM * 3);
-    const eng = await ChunkAppender.create(conn, 'engagement_rows', [
+    const eng = await writer.chunkSink('engagement_rows', [
       ['day', 'INTEGER'], ['track', 'INTEGER'], ['market', 'INTEGER'], ['surface', 'INTEGER'], ['promoted', 'BOOLEAN'],
       ['impressions', 'INTEGER'], ['streams', 'INTEGER'], ['skips', 'INTEGER'], ['saves', 'INTEGER'], ['completions', 'INTEGER'],
     ]);
@@ -135,7 +132,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
       capDaily[i] = Math.max(100, Math.round((organic[i] / days) * rc.range(1.3, 2.5)));
       capShare[i] = Math.round(rc.range(0.03, 0.15) * 1000) / 1000;
     }
-    await createNumericTable(conn, 'capacity_rows', [
+    await writer.numericTable('capacity_rows', [
       ['market', 'INTEGER', capMarket], ['surface', 'INTEGER', capSurface], ['daily', 'DOUBLE', capDaily], ['share', 'DOUBLE', capShare],
     ]);
 
@@ -143,7 +140,6 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
     const surfaces = labels(SAMPLE_SURFACES);
     const epoch = `DATE '1970-01-01'`;
     const first = asOfDay - days;
-    const out = (t: string) => sqlString(join(outDir, `${t}.parquet`));
     const copies: Record<string, string> = {
       licensors: `SELECT l.id AS licensor_id, s.label AS status, NULLIF(r.max_share, 'NaN'::DOUBLE) AS max_share
         FROM licensor_rows r JOIN licensor_ids l ON l.idx = r.idx JOIN ${labels(LICENSOR_STATUS)} AS s(i, label) ON s.i = r.status ORDER BY r.idx`,
@@ -171,24 +167,15 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
         FROM engagement_rows r JOIN track_ids t ON t.idx = r.track JOIN ${markets} AS m(i, label) ON m.i = r.market
           JOIN ${surfaces} AS s(i, label) ON s.i = r.surface`,
     };
-    // The joins run on one thread, so they stream the probe side in insertion order; the COPY then
-    // reads a plain table, which DuckDB writes in insertion order on any number of threads.
     const threads = Math.max(1, Math.min(4, availableParallelism()));
     const rows: Record<string, number> = {};
     for (const [table, select] of Object.entries(copies)) {
-      await conn.run('SET threads = 1');
-      await conn.run(`CREATE TABLE ${duckdbIdent(`out_${table}`)} AS ${select}`);
-      await conn.run(`SET threads = ${threads}`);
-      await conn.run(`COPY ${duckdbIdent(`out_${table}`)} TO ${out(table)} (FORMAT parquet, COMPRESSION snappy)`);
-      await conn.run(`DROP TABLE ${duckdbIdent(`out_${table}`)}`);
-      rows[table] = Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${out(table)})`)).getRows()[0][0]);
+      rows[table] = await writer.writeParquet(table, select, join(outDir, `${table}.parquet`), threads);
     }
     const summary: SampleSummary = { outDir, scale, seed, asOf, days, rows, seconds: (performance.now() - started) / 1000 };
     writeFileSync(join(outDir, 'sample.json'), JSON.stringify({ generator: 'promoscore sample-data', scale, seed, as_of: asOf, days, rows }, null, 2) + '\n');
     return summary;
   } finally {
-    conn.closeSync();
-    instance.closeSync();
-    rmSync(scratch, { recursive: true, force: true });
+    writer.close();
   }
 }

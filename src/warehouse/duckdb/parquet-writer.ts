@@ -1,11 +1,16 @@
 /**
- * Moving generated columns into DuckDB fast: numbers go in 2048-row data chunks copied from typed
- * arrays (no value per cell crosses into the engine), strings (only the distinct ids) through the
- * appender; the Parquet files are then written by DuckDB's COPY.
+ * Writing generated columns out as Parquet through a scratch DuckDB: numbers go in 2048-row data
+ * chunks copied from typed arrays (no value per cell crosses into the engine), strings (only the
+ * distinct ids) through the appender; SELECTs over those tables are then written by DuckDB's COPY.
+ * The sample generator uses it, so that it never holds a DuckDB connection itself.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import duckdb from '@duckdb/node-bindings';
-import { BOOLEAN, DOUBLE, DuckDBDataChunk, INTEGER, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { BOOLEAN, DOUBLE, DuckDBDataChunk, INTEGER, type DuckDBConnection, type DuckDBInstance, type DuckDBType } from '@duckdb/node-api';
 import { duckdbIdent } from '../emulate/index.ts';
+import { openDuckDB, sqlString } from './engine.ts';
 
 export type NumericColumn = [name: string, type: 'INTEGER', data: Int32Array] | [name: string, type: 'DOUBLE', data: Float64Array] | [name: string, type: 'BOOLEAN', data: Uint8Array];
 
@@ -13,7 +18,7 @@ const TYPES: Record<string, DuckDBType> = { INTEGER, DOUBLE, BOOLEAN };
 const WIDTH: Record<string, number> = { INTEGER: 4, DOUBLE: 8, BOOLEAN: 1 };
 const CHUNK = 2048;
 
-export async function createNumericTable(conn: DuckDBConnection, table: string, columns: NumericColumn[]): Promise<void> {
+async function createNumericTable(conn: DuckDBConnection, table: string, columns: NumericColumn[]): Promise<void> {
   await conn.run(`CREATE TABLE ${duckdbIdent(table)} (${columns.map(([n, t]) => `${duckdbIdent(n)} ${t}`).join(', ')})`);
   const rows = columns.length ? columns[0][2].length : 0;
   const appender = await conn.createAppender(table);
@@ -32,7 +37,7 @@ export async function createNumericTable(conn: DuckDBConnection, table: string, 
 }
 
 /** A streaming appender of numeric chunks for tables too big to hold in JS at once. */
-export class ChunkAppender {
+class ChunkAppender {
   private constructor(
     private readonly appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>,
     private readonly chunk: DuckDBDataChunk,
@@ -61,7 +66,7 @@ export class ChunkAppender {
 }
 
 /** (idx INTEGER, id VARCHAR) for one list of distinct ids. */
-export async function createIdTable(conn: DuckDBConnection, table: string, ids: readonly string[]): Promise<void> {
+async function createIdTable(conn: DuckDBConnection, table: string, ids: readonly string[]): Promise<void> {
   await conn.run(`CREATE TABLE ${duckdbIdent(table)} (idx INTEGER, id VARCHAR)`);
   const appender = await conn.createAppender(table);
   for (let i = 0; i < ids.length; i++) {
@@ -71,4 +76,67 @@ export async function createIdTable(conn: DuckDBConnection, table: string, ids: 
   }
   appender.flushSync();
   appender.closeSync();
+}
+
+export type ColumnType = 'INTEGER' | 'DOUBLE' | 'BOOLEAN';
+
+/** Appends numeric chunks of at most 2048 rows to one scratch table. */
+export interface ChunkSink {
+  /** appends the first n values of each array (n <= 2048) */
+  append(arrays: (Int32Array | Float64Array | Uint8Array)[], n: number): void;
+  close(): void;
+}
+
+/**
+ * A scratch database (in memory, spilling past `memoryLimit` to a temp directory it owns) that
+ * keeps insertion order, so the same inputs always give the same Parquet bytes.
+ */
+export class ParquetWriter {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    private readonly scratch: string,
+  ) {}
+
+  static async open(opts: { memoryLimit: string }): Promise<ParquetWriter> {
+    const scratch = mkdtempSync(join(tmpdir(), 'promoscore-sample-'));
+    const { instance, conn } = await openDuckDB(':memory:', { threads: 1, tempDirectory: scratch, memoryLimit: opts.memoryLimit });
+    await conn.run('SET preserve_insertion_order = true');
+    return new ParquetWriter(instance, conn, scratch);
+  }
+
+  /** (idx INTEGER, id VARCHAR) for one list of distinct ids. */
+  idTable(table: string, ids: readonly string[]): Promise<void> {
+    return createIdTable(this.conn, table, ids);
+  }
+
+  numericTable(table: string, columns: NumericColumn[]): Promise<void> {
+    return createNumericTable(this.conn, table, columns);
+  }
+
+  /** A table filled chunk by chunk, for tables too big to hold in JS at once. */
+  chunkSink(table: string, columns: [string, ColumnType][]): Promise<ChunkSink> {
+    return ChunkAppender.create(this.conn, table, columns);
+  }
+
+  /**
+   * Writes `select` (over the scratch tables) to `file` as snappy Parquet and returns its row count.
+   * The query runs on one thread, so joins stream their probe side in insertion order; the COPY then
+   * reads a plain table, which DuckDB writes in insertion order on any number of threads.
+   */
+  async writeParquet(table: string, select: string, file: string, threads: number): Promise<number> {
+    const conn = this.conn;
+    await conn.run('SET threads = 1');
+    await conn.run(`CREATE TABLE ${duckdbIdent(`out_${table}`)} AS ${select}`);
+    await conn.run(`SET threads = ${threads}`);
+    await conn.run(`COPY ${duckdbIdent(`out_${table}`)} TO ${sqlString(file)} (FORMAT parquet, COMPRESSION snappy)`);
+    await conn.run(`DROP TABLE ${duckdbIdent(`out_${table}`)}`);
+    return Number((await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(file)})`)).getRows()[0][0]);
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+    rmSync(this.scratch, { recursive: true, force: true });
+  }
 }
