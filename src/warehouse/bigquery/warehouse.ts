@@ -212,7 +212,8 @@ export class BigQueryWarehouse implements Warehouse {
       }
     }
     if (meta.status?.errorResult) {
-      throw this.mapJobError({ code: 400, errors: [meta.status.errorResult], message: meta.status.errorResult.message }, req);
+      // no HTTP status here: the job's reason alone says what failed (errors.ts, REASON_EXIT)
+      throw this.mapJobError({ errors: [meta.status.errorResult], message: meta.status.errorResult.message }, req);
     }
     return meta;
   }

@@ -19,6 +19,10 @@ export interface RecordedRequest {
 export interface RestFaults {
   /** answer this many jobs.insert calls with 503 before serving them */
   insertUnavailable: number;
+  /** each jobs.insert takes the first entry, if any, and answers with that HTTP status and reason */
+  insertErrors: Array<{ status: number; reason: string; message?: string }>;
+  /** each query job (not a dry run) takes the first entry, if any: it is accepted, then ends DONE with this errorResult */
+  jobErrors: Array<{ reason: string; message?: string }>;
 }
 
 interface StoredJob {
@@ -32,7 +36,7 @@ const LABEL_VALUE_RE = /^[a-z0-9_-]{0,63}$/;
 
 export class BigQueryRestDouble {
   readonly requests: RecordedRequest[] = [];
-  readonly faults: RestFaults = { insertUnavailable: 0 };
+  readonly faults: RestFaults = { insertUnavailable: 0, insertErrors: [], jobErrors: [] };
   readonly jobs = new Map<string, StoredJob>();
   private server?: Server;
   private anonCounter = 0;
@@ -137,6 +141,8 @@ export class BigQueryRestDouble {
       this.faults.insertUnavailable--;
       throw new BqError(503, 'backendError', 'Error encountered during execution. Retrying may solve the problem.');
     }
+    const injected = this.faults.insertErrors.shift();
+    if (injected) throw new BqError(injected.status, injected.reason, injected.message ?? `injected ${injected.reason}`);
     if (!body || typeof body !== 'object') throw new BqError(400, 'invalid', 'Required parameter is missing: job');
     const jobRef = body.jobReference ?? {};
     const jobId: string = jobRef.jobId;
@@ -183,6 +189,8 @@ export class BigQueryRestDouble {
     const stored: StoredJob = { resource };
     this.jobs.set(key, stored);
     try {
+      const jobError = this.faults.jobErrors.shift();
+      if (jobError) throw new BqError(400, jobError.reason, jobError.message ?? `injected ${jobError.reason}`);
       const dest = q.destinationTable ?? {
         projectId,
         datasetId: '_double_anonymous',
