@@ -18,7 +18,6 @@ export const JOB_DEFAULTS = {
   time_zone: 'Etc/UTC',
   buckets: 16,
   tasks: 1,
-  location: 'US',
   maximum_bytes_billed: 1_099_511_627_776, // 1 TiB: a runaway query fails instead of billing
   scratch_dataset: 'promoscore_scratch',
   cpu: '2',
@@ -74,7 +73,8 @@ const labelsSchema = z.record(
 );
 
 const bigquerySchema = z.strictObject({
-  location: z.string().min(1).default(JOB_DEFAULTS.location),
+  // no default: BigQuery runs a job where its datasets are; set it only to pin the location
+  location: z.string().min(1).optional(),
   maximum_bytes_billed: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(JOB_DEFAULTS.maximum_bytes_billed),
   scratch_dataset: z
     .string()

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InfraError, InputDataError, UsageError } from '../../src/core/errors.ts';
+import { ExitCode, exitCodeOf, InfraError, InputDataError, UsageError } from '../../src/core/errors.ts';
+import { defaultJob } from '../../src/config/job.ts';
 import { BigQueryWarehouse } from '../../src/warehouse/bigquery/warehouse.ts';
 import type { QueryRequest } from '../../src/warehouse/port.ts';
 import type { BigQueryDouble } from '../doubles/bigquery/index.ts';
@@ -190,7 +191,53 @@ describe('BigQueryWarehouse.query through the REST and Storage Read doubles', ()
   });
 });
 
+describe('BigQueryWarehouse location', () => {
+  const euQuery = (): QueryRequest => ({ ...playsQuery(), sql: `SELECT id, market FROM \`${PROJECT}.features_eu.plays\` WHERE market = @market AND id >= @min_id AND day >= @from_day` });
+  beforeAll(async () => {
+    d.engine.createDataset(PROJECT, 'features_eu', 'EU');
+    d.engine.createDataset(PROJECT, 'scratch_eu', 'EU');
+    await d.loadTable('features_eu', 'plays', `SELECT * FROM "${PROJECT}.${DATASET}.plays"`);
+  });
+
+  it('runs where the dataset is when the job config sets no location (BigQuery decides)', async () => {
+    const location = defaultJob().bigquery.location;
+    expect(location).toBeUndefined();
+    const r = await wh({ location, scratchDataset: 'scratch_eu' }).query(euQuery());
+    expect(r.table.numRows).toBe(expectedIds('SE', 9).length);
+    expect(r.jobId).toMatch(new RegExp(`^${PROJECT}:EU\\.`));
+    expect(d.rest.insertedJobs().at(-1)!.jobReference.location).toBeUndefined();
+    const dry = await wh({ location, scratchDataset: 'scratch_eu' }).dryRun(euQuery());
+    expect(dry.bytesProcessed).toBeGreaterThan(0);
+  });
+
+  it('a location that is not the dataset’s exits 2 naming both locations and the dataset', async () => {
+    const err = await wh({ location: 'US', scratchDataset: undefined }).query(euQuery()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(exitCodeOf(err)).toBe(ExitCode.usage);
+    expect((err as Error).message).toContain(`${PROJECT}.features_eu is in location EU`);
+    expect((err as Error).message).toContain('location US');
+    const dry = await wh({ location: 'US' }).dryRun(euQuery()).catch((e: unknown) => e);
+    expect(exitCodeOf(dry)).toBe(ExitCode.usage);
+    expect((dry as Error).message).toContain('location EU');
+  });
+
+  it('a dataset missing everywhere stays an input error (exit 3)', async () => {
+    const err = await wh({ location: 'US' }).query({ ...playsQuery(), sql: `SELECT 1 FROM \`${PROJECT}.nowhere.t\`` }).catch((e: unknown) => e);
+    expect(exitCodeOf(err)).toBe(ExitCode.input);
+    expect((err as Error).message).toContain(`${PROJECT}.nowhere`);
+  });
+});
+
 describe('BigQueryWarehouse.dryRun', () => {
+  it('keeps the query cache off, so a cached result cannot make the estimate 0 bytes', async () => {
+    const q = playsQuery('DE', '2026-01-03');
+    // the same query once into an anonymous (cached) result table
+    await wh({ scratchDataset: undefined }).query(q);
+    const r = await wh().dryRun(q);
+    expect(d.rest.insertedJobs().at(-1)!.configuration.query.useQueryCache).toBe(false);
+    expect(r.bytesProcessed).toBe(d.engine.getTable({ projectId: PROJECT, datasetId: DATASET, tableId: 'plays' }).numBytes);
+  });
+
   it('reports the dry-run job bytes without running the query or reading rows', async () => {
     const jobsBefore = d.rest.jobs.size;
     const readsBefore = d.read.readRowsCalls.length;

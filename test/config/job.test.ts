@@ -60,7 +60,7 @@ describe('loadJob', () => {
       quality: {},
       store: 'file://.promoscore/store',
       notify: 'file://.promoscore/outbox.ndjson',
-      bigquery: { location: 'US', scratch_dataset: 'promoscore_scratch', labels: {} },
+      bigquery: { scratch_dataset: 'promoscore_scratch', labels: {} },
       resources: { cpu: '2', memory: '4Gi', timeout: '3600s', retries: 1, parallelism: 0 },
     });
     expect(y.warehouse).toBeUndefined();

@@ -2,7 +2,7 @@ import { BigQuery, type Job, type JobMetadata } from '@google-cloud/bigquery';
 import { BigQueryReadClient } from '@google-cloud/bigquery-storage';
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { InfraError, InputDataError, UsageError } from '../../core/errors.ts';
+import { InfraError, InputDataError, UsageError, type PromoscoreError } from '../../core/errors.ts';
 import { canonicalJson, sha256Hex } from '../../core/hash.ts';
 import { silentLogger, type Logger } from '../../observability/log.ts';
 import type { DryRunResult, InputTableInfo, QueryRequest, QueryResult, Warehouse } from '../port.ts';
@@ -168,7 +168,8 @@ export class BigQueryWarehouse implements Warehouse {
       ...(this.opts.maximumBytesBilled !== undefined ? { maximumBytesBilled: String(this.opts.maximumBytesBilled) } : {}),
       ...(this.opts.location ? { location: this.opts.location } : {}),
       ...(destination ? { destination, writeDisposition: 'WRITE_TRUNCATE', createDisposition: 'CREATE_IF_NEEDED' } : {}),
-      ...(dryRun ? { dryRun: true } : {}),
+      // a dry run answered from the query cache reports 0 bytes; the real run writes a table and is never cached
+      ...(dryRun ? { dryRun: true, useQueryCache: false } : {}),
       jobPrefix: `promoscore_${tableIdPart(req.name)}_`,
     };
   }
@@ -183,20 +184,41 @@ export class BigQueryWarehouse implements Warehouse {
       const [job] = await this.bigquery.createQueryJob(options as never);
       return job;
     } catch (err) {
-      throw this.mapJobError(err, req);
+      throw await this.mapJobError(err, req);
     }
   }
 
-  private mapJobError(err: unknown, req: QueryRequest) {
+  private async mapJobError(err: unknown, req: QueryRequest): Promise<PromoscoreError> {
     const scratch = this.opts.scratchDataset;
-    const msg = String((err as { message?: string })?.message ?? '');
+    const e = err as { message?: string; errors?: Array<{ message?: string }> };
+    const msg = String(e?.errors?.[0]?.message || e?.message || '');
     if (scratch && new RegExp(`Dataset [^ ]*[:.]${scratch}\\b`).test(msg)) {
       return new UsageError(
         `${this.context(req)}: scratch dataset ${this.loc.projectId}.${scratch} not found; create it (terraform) or set bigquery.scratch_dataset (${msg})`,
         { cause: err },
       );
     }
+    // BigQuery says "not found in location X" also for a dataset that exists elsewhere: ask where it is
+    const located = /Not found: (?:Dataset|Table) ([a-z0-9.:-]+):([A-Za-z0-9_]+)\S* was not found in location (\S+)/.exec(msg);
+    if (located && this.opts.location) {
+      const actual = await this.datasetLocation(located[1], located[2]);
+      if (actual && actual.toLowerCase() !== located[3].toLowerCase()) {
+        return new UsageError(
+          `${this.context(req)}: dataset ${located[1]}.${located[2]} is in location ${actual}, but the job is set to run in location ${located[3]} (bigquery.location or PROMOSCORE_BQ_LOCATION); set ${actual} or leave it unset so BigQuery decides`,
+          { cause: err },
+        );
+      }
+    }
     return mapBigQueryError(err, this.context(req));
+  }
+
+  private async datasetLocation(projectId: string, datasetId: string): Promise<string | undefined> {
+    try {
+      const [md] = await this.bigquery.dataset(datasetId, { projectId }).getMetadata();
+      return typeof md?.location === 'string' ? md.location : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async waitForJob(job: Job, req: QueryRequest): Promise<JobMetadata> {
@@ -208,12 +230,12 @@ export class BigQueryWarehouse implements Warehouse {
       try {
         [meta] = await job.getMetadata();
       } catch (err) {
-        throw this.mapJobError(err, req);
+        throw await this.mapJobError(err, req);
       }
     }
     if (meta.status?.errorResult) {
       // no HTTP status here: the job's reason alone says what failed (errors.ts, REASON_EXIT)
-      throw this.mapJobError({ errors: [meta.status.errorResult], message: meta.status.errorResult.message }, req);
+      throw await this.mapJobError({ errors: [meta.status.errorResult], message: meta.status.errorResult.message }, req);
     }
     return meta;
   }

@@ -146,6 +146,25 @@ export class BigQueryEngine {
   }
 
   /**
+   * Where BigQuery runs a job that names no location: where the datasets it reads are (the first
+   * one found), else where its destination is, else the double's default location.
+   */
+  inferLocation(sql: string, defaultProject: string, destination?: { projectId: string; datasetId: string }): string {
+    let tables: TableRefName[] = [];
+    try {
+      tables = prepareQuery(sql, defaultProject).tables;
+    } catch {
+      // a syntax error is reported when the query runs
+    }
+    for (const ref of tables) {
+      const ds = this.datasets.get(key(ref.projectId, ref.datasetId));
+      if (ds) return ds.location;
+    }
+    const dest = destination && this.datasets.get(key(destination.projectId, destination.datasetId));
+    return dest ? dest.location : this.location;
+  }
+
+  /**
    * Runs a GoogleSQL query: checks every referenced table exists (BigQuery's notFound), binds the
    * named parameters, and returns the result typed as BigQuery would, plus the bytes it "scanned".
    */

@@ -45,6 +45,8 @@ export class BigQueryRestDouble {
   /** keep rendered result pages, so a benchmark's second pass measures transport and client only */
   cachePages = false;
   private readonly pageCache = new Map<string, string>();
+  /** queries (text and parameters) whose results BigQuery would hold in its query cache */
+  readonly queryCache = new Set<string>();
 
   constructor(readonly engine: BigQueryEngine) {}
 
@@ -147,10 +149,11 @@ export class BigQueryRestDouble {
     const jobRef = body.jobReference ?? {};
     const jobId: string = jobRef.jobId;
     if (typeof jobId !== 'string' || !JOB_ID_RE.test(jobId)) throw new BqError(400, 'invalid', `Invalid job ID "${jobId}". Job IDs must be alphanumeric (plus underscores and dashes) and must be at most 1024 characters long.`);
-    const location: string = jobRef.location ?? this.engine.location;
     const config = body.configuration ?? {};
     const q = config.query;
     if (!q || typeof q.query !== 'string' || q.query.trim() === '') throw new BqError(400, 'invalid', 'Required parameter is missing: query');
+    // a job without a location runs where its data is, as BigQuery decides
+    const location: string = jobRef.location ?? this.engine.inferLocation(q.query, projectId, q.destinationTable);
     if (q.useLegacySql !== false) throw new BqError(400, 'invalidQuery', 'This double runs GoogleSQL only: set useLegacySql to false');
     for (const [k, v] of Object.entries((config.labels ?? {}) as Record<string, unknown>)) {
       if (!LABEL_KEY_RE.test(k)) throw new BqError(400, 'invalid', `Label key "${k}" has invalid characters.`);
@@ -167,6 +170,7 @@ export class BigQueryRestDouble {
       }
     }
     const dryRun = config.dryRun === true;
+    const cacheKey = JSON.stringify([projectId, q.query, params]);
     const key = `${projectId}:${jobId}`;
     if (!dryRun && this.jobs.has(key)) throw new BqError(409, 'duplicate', `Already Exists: Job ${projectId}:${location}.${jobId}`);
 
@@ -183,7 +187,10 @@ export class BigQueryRestDouble {
     if (dryRun) {
       // dry runs fail at insert time with the HTTP status of the error
       const r = await this.engine.runQuery(q.query, params, { defaultProject: projectId, location, dryRun: true });
-      resource.statistics = { totalBytesProcessed: String(r.bytesProcessed), query: { totalBytesProcessed: String(r.bytesProcessed), statementType: 'SELECT' } };
+      // BigQuery answers a dry run from its query cache (0 bytes) unless useQueryCache is false
+      const cached = q.useQueryCache !== false && this.queryCache.has(cacheKey);
+      const bytes = cached ? 0 : r.bytesProcessed;
+      resource.statistics = { totalBytesProcessed: String(bytes), query: { totalBytesProcessed: String(bytes), cacheHit: cached, statementType: 'SELECT' } };
       return resource;
     }
     const stored: StoredJob = { resource };
@@ -197,7 +204,10 @@ export class BigQueryRestDouble {
         tableId: `anon_${(++this.anonCounter).toString(36)}`,
       };
       if (!q.destinationTable && !this.engine.datasets.has(`${projectId}._double_anonymous`)) this.engine.createDataset(projectId, '_double_anonymous', location);
-      this.engine.getDataset(dest.projectId, dest.datasetId);
+      const destDataset = this.engine.getDataset(dest.projectId, dest.datasetId);
+      if (destDataset.location.toLowerCase() !== location.toLowerCase()) {
+        throw new BqError(400, 'invalid', `Cannot read and write in different locations: source: ${location}, destination: ${destDataset.location}`);
+      }
       const r = await this.engine.runQuery(q.query, params, { defaultProject: projectId, location, dryRun: false });
       if (q.maximumBytesBilled !== undefined && r.bytesProcessed > Number(q.maximumBytesBilled)) {
         throw new BqError(400, 'bytesBilledLimitExceeded', `Query exceeded limit for bytes billed: ${q.maximumBytesBilled}. ${r.bytesProcessed} or higher required.`);
@@ -207,6 +217,8 @@ export class BigQueryRestDouble {
         throw new BqError(409, 'duplicate', `Already Exists: Table ${destRef.projectId}:${destRef.datasetId}.${destRef.tableId}`);
       }
       stored.result = this.engine.storeResult(destRef, r.fields, r.table!);
+      // results written to an anonymous table are cached; a destination table never is
+      if (!q.destinationTable) this.queryCache.add(cacheKey);
       resource.configuration.query.destinationTable = destRef;
       resource.statistics = {
         totalBytesProcessed: String(r.bytesProcessed),
