@@ -51,6 +51,8 @@ export interface RunOptions {
   reportDir?: string | null;
   /** publish an as-of older than LATEST's without moving LATEST (backfills) */
   behindLatest?: boolean;
+  /** an open warehouse to run on instead of opening one by URI; the run leaves it open */
+  warehouseHandle?: Warehouse;
   /** called after every publish step; tests inject crashes here */
   faults?: (step: string) => void | Promise<void>;
 }
@@ -105,7 +107,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
     const specH = specHash(spec);
     const quality = QualityConfigSchema.parse(job.quality ?? {});
 
-    let warehouseUri = opts.warehouse ?? job.warehouse;
+    let warehouseUri = opts.warehouseHandle?.uri ?? opts.warehouse ?? job.warehouse;
     if (!warehouseUri) {
       progress.start('sample');
       const sample = await ensureDefaultSample(process.cwd(), asOf.date, { scale: opts.scale ?? 1 });
@@ -116,7 +118,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
     const storeUri = opts.store ?? job.store;
     const notifyUri = opts.notify ?? job.notify;
     const store = await openStore(storeUri);
-    const warehouse = await openWarehouse(warehouseUri, {
+    const warehouse = opts.warehouseHandle ?? await openWarehouse(warehouseUri, {
       jobName: job.name,
       runId,
       location: job.bigquery.location,
@@ -293,7 +295,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       log.notice('run finished', { status: result.status, version, rows: result.rows, seconds: clock.totalSeconds });
       return finish(clock, result);
     } finally {
-      await warehouse.close();
+      if (!opts.warehouseHandle) await warehouse.close();
       await store.close?.();
     }
   } catch (err) {

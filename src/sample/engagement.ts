@@ -53,7 +53,8 @@ export class EngagementBuffer {
 /** mean daily impressions of the most popular track in a market of weight 100 on a surface of traffic 1 */
 const BASE_IMPRESSIONS = 12000;
 
-interface Keys {
+/** The (track, market, surface) keys engagement is drawn for, with their true organic rates. */
+export interface EngagementKeys {
   track: Int32Array;
   market: Int32Array;
   surface: Int32Array;
@@ -68,7 +69,8 @@ interface Keys {
   completion: Float64Array;
 }
 
-function buildKeys(m: SampleModel, rng: Rng): Keys {
+/** Keys and rates in the order the generator draws them; `rng` is the `${seed}:engagement` stream. */
+export function buildKeys(m: SampleModel, rng: Rng): EngagementKeys {
   const lastDay = m.asOfDay - 1;
   // promoted window per (track, market, surface) of non-cold campaigns: union of their running days
   const windows = new Map<number, [number, number]>();
@@ -96,7 +98,7 @@ function buildKeys(m: SampleModel, rng: Rng): Keys {
 
   const sorted = [...pairs].sort((a, b) => (a % nM) - (b % nM) || a - b);
   const n = sorted.length * 3;
-  const k: Keys = {
+  const k: EngagementKeys = {
     track: new Int32Array(n),
     market: new Int32Array(n),
     surface: new Int32Array(n),
@@ -137,6 +139,17 @@ function buildKeys(m: SampleModel, rng: Rng): Keys {
   return k;
 }
 
+/** Weekly rhythm of listening: weekends are busier (1970-01-01 was a Thursday). */
+export function dayFactor(day: number): number {
+  const dow = (((day + 4) % 7) + 7) % 7;
+  return dow === 0 || dow === 6 ? 1.15 : 0.94;
+}
+
+/** New releases build up their audience over their first two weeks. */
+export function releaseRamp(age: number): number {
+  return age < 14 ? 0.3 + age / 20 : 1;
+}
+
 /** Draws every engagement row into `out`, day by day; returns the number of keys. */
 export function generateEngagement(m: SampleModel, seed: string, out: EngagementBuffer): number {
   const rng = new Rng(`${seed}:engagement`);
@@ -149,11 +162,7 @@ export function generateEngagement(m: SampleModel, seed: string, out: Engagement
     const t = k.track[i];
     const released = m.trackRelease[t];
     for (let day = Math.max(first, released); day < m.asOfDay; day++) {
-      const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
-      const dayFactor = dow === 0 || dow === 6 ? 1.15 : 0.94;
-      const age = day - released;
-      const ramp = age < 14 ? 0.3 + age / 20 : 1; // new releases build up
-      const lambda = k.lambda[i] * dayFactor * ramp;
+      const lambda = k.lambda[i] * dayFactor(day) * releaseRamp(day - released);
       const imp = rng.poisson(lambda);
       if (imp > 0) {
         // one draw dithers the four roundings (1/256 steps are plenty for rounding)

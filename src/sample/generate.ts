@@ -24,6 +24,8 @@ export interface SampleOptions {
   asOf?: string;
   /** days of engagement_daily before as-of (default 35) */
   days?: number;
+  /** share of active campaigns never promoted before as-of (see ModelOptions) */
+  coldStartShare?: number;
 }
 
 export interface SampleSummary {
@@ -62,7 +64,7 @@ export async function generateSample(opts: SampleOptions): Promise<SampleSummary
   const outDir = resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
 
-  const model = buildModel({ scale, seed, asOfDay, days });
+  const model = buildModel({ scale, seed, asOfDay, days, coldStartShare: opts.coldStartShare });
   // bounded memory: past 1 GB DuckDB spills to a scratch directory (same bytes, a little slower)
   const writer = await ParquetWriter.open({ memoryLimit: '1GB' });
   try {

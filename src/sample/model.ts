@@ -60,6 +60,11 @@ export interface ModelOptions {
   seed: string;
   asOfDay: number;
   days: number;
+  /**
+   * share of active campaigns that have never been promoted (simulated worlds vary it); unset: the
+   * generator's own mix (new campaigns and about 15% of the rest)
+   */
+  coldStartShare?: number;
 }
 
 function uniqueIds(rng: Rng, n: number, make: (rng: Rng) => string): string[] {
@@ -212,6 +217,12 @@ export function buildModel(opts: ModelOptions): SampleModel {
   };
   for (let i = 0; i < tc.length; i++) if (ts[i] === ts[0] && rr.chance(0.03)) addRestriction(campTrack[tc[i]], tm[i]);
   for (let i = 0; i < Math.round(nT * 0.05); i++) addRestriction(rr.int(0, nT - 1), marketPicker.pick(rr));
+
+  if (opts.coldStartShare !== undefined) {
+    // drawn last, from a stream of its own, so every other entity stays as without the option
+    const rs = root.fork('cold-start');
+    for (let c = 0; c < nC; c++) if (campStatus[c] === 0) campCold[c] = rs.chance(opts.coldStartShare) ? 1 : 0;
+  }
 
   return {
     asOfDay: asOf,

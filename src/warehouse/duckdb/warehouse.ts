@@ -51,9 +51,19 @@ export class DuckDBWarehouse implements Warehouse {
   private constructor(
     readonly uri: string,
     private readonly source: LocalSource,
-    private readonly instance: DuckDBInstance,
+    /** null: the connection belongs to the caller (onConnection), and close() leaves it open */
+    private readonly instance: DuckDBInstance | null,
     private readonly conn: DuckDBConnection,
   ) {}
+
+  /**
+   * The port over a connection the caller owns and keeps open (the simulator runs the job every
+   * simulated day on one engine): the connection's current database holds the contract tables.
+   */
+  static async onConnection(uri: string, conn: DuckDBConnection): Promise<DuckDBWarehouse> {
+    await installCompatMacros(conn);
+    return new DuckDBWarehouse(uri, { kind: 'duckdb', file: uri }, null, conn);
+  }
 
   static async open(uri: string, source: LocalSource, opts: DuckDBWarehouseOptions = {}): Promise<DuckDBWarehouse> {
     if (source.kind === 'duckdb') {
@@ -222,6 +232,7 @@ export class DuckDBWarehouse implements Warehouse {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
+    if (!this.instance) return;
     this.conn.closeSync();
     this.instance.closeSync();
   }

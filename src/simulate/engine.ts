@@ -1,0 +1,137 @@
+/**
+ * One embedded engine for a whole simulation: the world's tables as generated (catalog `world`),
+ * and per policy a catalog whose contract tables are views over the world's, except that its
+ * `engagement_daily` adds the rows its own flight has produced so far. The job runs on a policy's
+ * catalog through the ordinary DuckDB warehouse port, so it reads the same SQL as in production,
+ * without reopening an engine or regenerating data each simulated day.
+ */
+import { join } from 'node:path';
+import duckdb from '@duckdb/node-bindings';
+import { BOOLEAN, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { hermeticConfig, sqlString } from '../warehouse/duckdb/engine.ts';
+import { DuckDBWarehouse } from '../warehouse/duckdb/warehouse.ts';
+import { CONTRACT_TABLE_NAMES } from '../warehouse/tables.ts';
+import { SAMPLE_SURFACES } from '../sample/markets.ts';
+import type { Warehouse } from '../warehouse/port.ts';
+
+export interface PolicyCatalog {
+  name: string;
+  conn: DuckDBConnection;
+  warehouse: Warehouse;
+  stage: DuckDBAppender;
+}
+
+/** One day's engagement rows of a policy, by index (track, market, surface as the world numbers them). */
+export interface EngagementRows {
+  n: number;
+  day: Int32Array;
+  track: Int32Array;
+  market: Int32Array;
+  surface: Int32Array;
+  promoted: Uint8Array;
+  impressions: Int32Array;
+  streams: Int32Array;
+  skips: Int32Array;
+  saves: Int32Array;
+  completions: Int32Array;
+}
+
+const STAGE_COLUMNS = ['day', 'track', 'market', 'surface', 'promoted', 'impressions', 'streams', 'skips', 'saves', 'completions'];
+const CHUNK = 2048;
+
+/** (idx INTEGER, id VARCHAR) for one list of distinct ids. */
+async function createIdTable(conn: DuckDBConnection, table: string, ids: readonly string[]): Promise<void> {
+  await conn.run(`CREATE TABLE ${table} (idx INTEGER, id VARCHAR)`);
+  const appender = await conn.createAppender(table);
+  for (let i = 0; i < ids.length; i++) {
+    appender.appendInteger(i);
+    appender.appendVarchar(ids[i]);
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+}
+
+export class SimulationEngine {
+  private readonly policies = new Map<string, PolicyCatalog>();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  /** Loads the generated sample (one <table>.parquet per contract table) into the world catalog. */
+  static async open(sampleDir: string, ids: { tracks: readonly string[]; markets: readonly string[] }, threads?: number): Promise<SimulationEngine> {
+    const cfg = hermeticConfig({ threads });
+    const instance = await DuckDBInstance.create(':memory:', cfg);
+    const conn = await instance.connect();
+    const engine = new SimulationEngine(instance, conn);
+    await conn.run(`ATTACH ':memory:' AS world`);
+    await conn.run('USE world');
+    for (const t of CONTRACT_TABLE_NAMES) {
+      const name = t === 'engagement_daily' ? 'engagement_history' : t;
+      await conn.run(`CREATE TABLE ${name} AS SELECT * FROM read_parquet(${sqlString(join(sampleDir, `${t}.parquet`))})`);
+    }
+    await createIdTable(conn, 'track_ids', ids.tracks);
+    await createIdTable(conn, 'market_ids', ids.markets);
+    await createIdTable(conn, 'surface_ids', SAMPLE_SURFACES);
+    return engine;
+  }
+
+  /** Rows of a world table (small ones: capacity). */
+  async rows(sql: string): Promise<unknown[][]> {
+    return (await this.conn.runAndReadAll(sql)).getRows() as unknown[][];
+  }
+
+  /** A catalog for one policy: the world's tables, and an engagement_daily of its own. */
+  async addPolicy(name: string): Promise<PolicyCatalog> {
+    const catalog = `p${this.policies.size}`;
+    await this.conn.run(`ATTACH ':memory:' AS ${catalog}`);
+    const conn = await this.instance.connect();
+    await conn.run(`USE ${catalog}`);
+    for (const t of CONTRACT_TABLE_NAMES) {
+      if (t === 'engagement_daily') continue;
+      await conn.run(`CREATE VIEW ${t} AS SELECT * FROM world.main.${t}`);
+    }
+    await conn.run(`CREATE TABLE flight_engagement AS SELECT * FROM world.main.engagement_history LIMIT 0`);
+    await conn.run(`CREATE VIEW engagement_daily AS SELECT * FROM world.main.engagement_history UNION ALL SELECT * FROM flight_engagement`);
+    await conn.run(`CREATE TABLE flight_stage (${STAGE_COLUMNS.map((c) => `${c} ${c === 'promoted' ? 'BOOLEAN' : 'INTEGER'}`).join(', ')})`);
+    const stage = await conn.createAppender('flight_stage');
+    const warehouse = await DuckDBWarehouse.onConnection(`duckdb:simulated/${name}`, conn);
+    const p: PolicyCatalog = { name, conn, warehouse, stage };
+    this.policies.set(name, p);
+    return p;
+  }
+
+  /** Appends a day's rows to the policy's engagement_daily (ids joined in the engine, not per row in JS). */
+  async append(p: PolicyCatalog, rows: EngagementRows): Promise<void> {
+    const cols = [rows.day, rows.track, rows.market, rows.surface, rows.promoted, rows.impressions, rows.streams, rows.skips, rows.saves, rows.completions];
+    // numbers go in as whole data chunks copied from the typed arrays: no value per cell crosses over
+    const chunk = DuckDBDataChunk.create(cols.map((c) => (c instanceof Uint8Array ? BOOLEAN : INTEGER)), CHUNK);
+    for (let off = 0; off < rows.n; off += CHUNK) {
+      const n = Math.min(CHUNK, rows.n - off);
+      chunk.rowCount = n;
+      cols.forEach((data, c) => {
+        const width = data.BYTES_PER_ELEMENT;
+        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(chunk.chunk, c), 0, data.buffer as ArrayBuffer, data.byteOffset + off * width, n * width);
+      });
+      p.stage.appendDataChunk(chunk);
+    }
+    p.stage.flushSync();
+    await p.conn.run(`INSERT INTO flight_engagement
+      SELECT DATE '1970-01-01' + f.day, t.id, m.id, s.id, f.promoted, f.impressions, f.streams, f.skips, f.saves, f.completions
+      FROM flight_stage f JOIN world.main.track_ids t ON t.idx = f.track JOIN world.main.market_ids m ON m.idx = f.market
+        JOIN world.main.surface_ids s ON s.idx = f.surface`);
+    await p.conn.run('DELETE FROM flight_stage');
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.policies.values()) {
+      p.stage.closeSync();
+      await p.warehouse.close();
+      p.conn.closeSync();
+    }
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}

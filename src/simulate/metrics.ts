@@ -1,0 +1,192 @@
+/**
+ * Metrics of one policy, from the truth and never from the job's estimates (docs/evaluation.md,
+ * "Metrics"). Value metrics are expectations under the true rates given each day's served promoted
+ * impressions (the response's noise included, the binomial outcome noise not), so `none` has zero
+ * increment by construction and two policies differ only by what they decided.
+ */
+import { NULL_DAY } from '../sample/model.ts';
+import type { PublishedRows } from './read-published.ts';
+import type { Served } from './serve.ts';
+import type { DayTruth, World } from './world.ts';
+
+export interface DayRecord {
+  day: string;
+  incremental_saves: number;
+  incremental_streams: number;
+  revenue: number;
+  promoted_impressions: number;
+  breaches: number;
+  group_days: number;
+  /** the job's own status that day: published, or why the world kept serving the previous snapshot */
+  job: string;
+}
+
+export interface PolicySummary {
+  incremental_saves: number;
+  incremental_streams: number;
+  revenue: number;
+  promoted_skip_rate: number;
+  organic_skip_rate: number;
+  breach_share: number;
+  paced_within_15pct: number;
+  licensor_hhi: number;
+  exploration_cost: number;
+  promoted_impressions: number;
+  capacity_use: number;
+  breaches: number;
+  group_days: number;
+  campaigns_with_target: number;
+  job_failures: number;
+}
+
+/** A group-day counts for breaches once it served at least this many promoted impressions. */
+const MIN_GROUP_PROMOTED = 1;
+
+export class PolicyMetrics {
+  incSaves = 0;
+  incStreams = 0;
+  revenue = 0;
+  promoted = 0;
+  promotedSkips = 0;
+  organic = 0;
+  organicSkips = 0;
+  breaches = 0;
+  groupDays = 0;
+  capacityUsed = 0;
+  capacity = 0;
+  exploration = 0;
+  jobFailures = 0;
+  readonly campaignDelivered: Float64Array;
+  readonly licensorDelivered: Float64Array;
+  readonly daily: DayRecord[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly w: World,
+  ) {
+    this.campaignDelivered = new Float64Array(w.model.campaignIds.length);
+    this.licensorDelivered = new Float64Array(w.model.licensorIds.length);
+  }
+
+  /**
+   * One served day. `rowIntent[r]` is row r's boost − 1 as served; a key's promoted impressions are
+   * attributed to its rows (campaigns, licensors) in proportion.
+   */
+  addDay(truth: DayTruth, served: Served, rows: PublishedRows | null, rowIntent: Float64Array | null, tau: number, job: string, countBonus: boolean): DayRecord {
+    const w = this.w;
+    let incSaves = 0;
+    let incStreams = 0;
+    const gSkips = new Float64Array(w.nGroups);
+    for (let i = 0; i < w.nKeys; i++) {
+      const g = w.group[i];
+      const p = served.promotedMean[i];
+      this.organic += served.organicMean[i];
+      this.organicSkips += served.organicMean[i] * truth.skip[i];
+      if (!(p > 0)) continue;
+      // each promoted impression displaces one of the surface's organic impressions, at its mean rates
+      incSaves += p * (truth.pSave[i] - truth.meanSave[g]);
+      incStreams += p * (truth.pStream[i] - truth.meanStream[g]);
+      gSkips[g] += p * truth.pSkip[i];
+    }
+    let breaches = 0;
+    let groupDays = 0;
+    let promoted = 0;
+    for (let g = 0; g < w.nGroups; g++) {
+      const p = served.groupPromoted[g];
+      promoted += p;
+      this.promotedSkips += gSkips[g];
+      this.capacity += truth.capacity[g];
+      this.capacityUsed += p;
+      if (p < MIN_GROUP_PROMOTED) continue;
+      groupDays++;
+      if (gSkips[g] / p > truth.meanSkip[g] + tau) breaches++;
+    }
+    let revenue = 0;
+    if (rows && rowIntent) {
+      const keyIntent = new Float64Array(w.nKeys);
+      for (let r = 0; r < rows.n; r++) if (rowIntent[r] > 0 && rows.key[r] >= 0) keyIntent[rows.key[r]] += rowIntent[r];
+      for (let r = 0; r < rows.n; r++) {
+        const k = rows.key[r];
+        if (!(rowIntent[r] > 0) || k < 0 || !(served.promotedMean[k] > 0)) continue;
+        const p = (served.promotedMean[k] * rowIntent[r]) / keyIntent[k];
+        const c = rows.campaign[r];
+        if (c >= 0) {
+          this.campaignDelivered[c] += p;
+          revenue += p * truth.pStream[k] * w.model.campCommission[c];
+        }
+        if (rows.licensor[r] >= 0) this.licensorDelivered[rows.licensor[r]] += p;
+        const bonus = rows.bonus[r];
+        // the bonus steers only the job's own allocation; baselines decide without it
+        if (countBonus && bonus > 0) this.exploration += p * bonus;
+      }
+    }
+    this.incSaves += incSaves;
+    this.incStreams += incStreams;
+    this.revenue += revenue;
+    this.promoted += promoted;
+    this.breaches += breaches;
+    this.groupDays += groupDays;
+    if (job !== 'published' && job !== 'none') this.jobFailures++;
+    const rec: DayRecord = {
+      day: new Date(truth.day * 86_400_000).toISOString().slice(0, 10),
+      incremental_saves: round(incSaves),
+      incremental_streams: round(incStreams),
+      revenue: round(revenue),
+      promoted_impressions: round(promoted),
+      breaches,
+      group_days: groupDays,
+      job,
+    };
+    this.daily.push(rec);
+    return rec;
+  }
+
+  summary(): PolicySummary {
+    const w = this.w;
+    const m = w.model;
+    let targeted = 0;
+    let within = 0;
+    for (let c = 0; c < m.campaignIds.length; c++) {
+      const target = m.campTarget[c];
+      if (!Number.isFinite(target) || m.campStatus[c] !== 0) continue;
+      let active = 0;
+      for (let t = 0; t < w.opts.days; t++) {
+        const d = w.startDay + t;
+        if (m.campStart[c] <= d && (m.campEnd[c] === NULL_DAY || m.campEnd[c] >= d)) active++;
+      }
+      if (!active) continue;
+      targeted++;
+      if (Math.abs(this.campaignDelivered[c] / (target * active) - 1) <= 0.15) within++;
+    }
+    let total = 0;
+    for (const v of this.licensorDelivered) total += v;
+    let hhi = 0;
+    if (total > 0) for (const v of this.licensorDelivered) hhi += (v / total) ** 2;
+    return {
+      incremental_saves: round(this.incSaves),
+      incremental_streams: round(this.incStreams),
+      revenue: round(this.revenue),
+      promoted_skip_rate: rate(this.promoted > 0 ? this.promotedSkips / this.promoted : 0),
+      organic_skip_rate: rate(this.organic > 0 ? this.organicSkips / this.organic : 0),
+      breach_share: rate(this.groupDays > 0 ? this.breaches / this.groupDays : 0),
+      paced_within_15pct: rate(targeted > 0 ? within / targeted : 0),
+      licensor_hhi: rate(hhi),
+      exploration_cost: round(this.exploration),
+      promoted_impressions: round(this.promoted),
+      capacity_use: rate(this.capacity > 0 ? this.capacityUsed / this.capacity : 0),
+      breaches: this.breaches,
+      group_days: this.groupDays,
+      campaigns_with_target: targeted,
+      job_failures: this.jobFailures,
+    };
+  }
+}
+
+/** Totals to 0.01 and rates to 1e-6: enough for any comparison, and stable text for byte-equal runs. */
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function rate(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,115 @@
+/**
+ * What the world serves from: the policy's published snapshot, read the way a serving replica
+ * reads it (LATEST → manifest → every shard, sizes and checksums verified, contract schema checked
+ * by the serving reader), turned into rows indexed by the world's own numbering.
+ */
+import { tableFromIPC } from 'apache-arrow';
+import { CorruptSnapshotError } from '../core/errors.ts';
+import { checkManifestSchema, checkSchema, chunksOf, type Utf8Column } from '../serving/columns.ts';
+import { paths, type Manifest } from '../snapshot/contract.ts';
+import { readLatest, readManifest, verifyShardBytes } from '../snapshot/read.ts';
+import type { ObjectStore } from '../store/port.ts';
+import { keyOf, type World } from './world.ts';
+
+export interface PublishedRows {
+  version: string;
+  manifest: Manifest;
+  n: number;
+  /** world key of the row, -1 when the world has none */
+  key: Int32Array;
+  market: Int32Array;
+  /** 0..2 as SAMPLE_SURFACES */
+  surface: Int32Array;
+  campaign: Int32Array;
+  licensor: Int32Array;
+  boost: Float64Array;
+  share: Float64Array;
+  upper: Float64Array;
+  value: Float64Array;
+  headroom: Float64Array;
+  skipUpper: Float64Array;
+  reason: Uint32Array;
+  /** diagnostic columns when the snapshot has them (NaN otherwise) */
+  saveRate: Float64Array;
+  bonus: Float64Array;
+  /** the holdout's logged propensity, when the snapshot has it (NaN otherwise) */
+  propensity: Float64Array;
+}
+
+const SURFACES = new Map([['radio', 0], ['autoplay', 1], ['mix', 2]]);
+
+function text(col: Utf8Column, i: number): string {
+  return Buffer.from(col.bytes.buffer, col.bytes.byteOffset, col.bytes.byteLength).toString('utf8', col.offsets[i], col.offsets[i + 1]);
+}
+
+export async function readPublished(store: ObjectStore, dataset: string, w: World): Promise<PublishedRows | null> {
+  const latest = await readLatest(store, dataset);
+  if (!latest) return null;
+  const version = latest.pointer.version;
+  const manifest = await readManifest(store, dataset, version);
+  const where = paths.manifest(dataset, version);
+  checkManifestSchema(where, manifest.schema);
+  const n = manifest.stats.rows;
+  const rows: PublishedRows = {
+    version,
+    manifest,
+    n,
+    key: new Int32Array(n),
+    market: new Int32Array(n),
+    surface: new Int32Array(n),
+    campaign: new Int32Array(n),
+    licensor: new Int32Array(n),
+    boost: new Float64Array(n),
+    share: new Float64Array(n),
+    upper: new Float64Array(n),
+    value: new Float64Array(n),
+    headroom: new Float64Array(n),
+    skipUpper: new Float64Array(n),
+    reason: new Uint32Array(n),
+    saveRate: new Float64Array(n).fill(NaN),
+    bonus: new Float64Array(n).fill(NaN),
+    propensity: new Float64Array(n).fill(NaN),
+  };
+  let at = 0;
+  for (const entry of manifest.shards) {
+    const path = paths.shard(dataset, version, entry.path);
+    const got = await store.read(path);
+    if (!got) throw new CorruptSnapshotError(`${path}: named by the manifest but does not exist`);
+    verifyShardBytes(path, entry, got.data);
+    const table = tableFromIPC(got.data);
+    checkSchema(path, table);
+    if (table.numRows !== entry.rows) throw new CorruptSnapshotError(`${path}: ${table.numRows} rows, manifest says ${entry.rows}`);
+    const extra = (name: string, into: Float64Array) => {
+      const c = table.getChild(name);
+      if (!c) return;
+      const a = c.toArray() as Float64Array | Float32Array;
+      for (let i = 0; i < a.length; i++) into[at + i] = a[i];
+    };
+    extra('save_rate', rows.saveRate);
+    extra('exploration_bonus', rows.bonus);
+    extra('propensity', rows.propensity);
+    for (const c of chunksOf(path, table, at)) {
+      for (let j = 0; j < c.length; j++) {
+        const r = c.start + j;
+        const track = w.trackIndex.get(text(c.track, j)) ?? -1;
+        const market = w.marketIndex.get(text(c.market, j)) ?? -1;
+        const surfaceName = text(c.surface, j);
+        rows.key[r] = keyOf(w, track, market, surfaceName);
+        rows.market[r] = market;
+        rows.surface[r] = SURFACES.get(surfaceName) ?? -1;
+        rows.campaign[r] = w.campaignIndex.get(text(c.campaign, j)) ?? -1;
+        rows.licensor[r] = w.licensorIndex.get(text(c.licensor, j)) ?? -1;
+        rows.boost[r] = c.boost[j];
+        rows.share[r] = c.share[j];
+        rows.upper[r] = c.upper[j];
+        rows.value[r] = c.value[j];
+        rows.headroom[r] = c.headroom[j];
+        rows.skipUpper[r] = c.skipUpper[j];
+        rows.reason[r] = c.reason[j];
+      }
+    }
+    at += table.numRows;
+  }
+  if (at !== n) throw new CorruptSnapshotError(`${where}: stats.rows ${n}, the shards hold ${at}`);
+  return rows;
+}
