@@ -8,6 +8,7 @@ import { register as registerBackfill } from './backfill.ts';
 import { register as registerSampleData } from './sample-data.ts';
 import { register as registerServe } from './serve.ts';
 import { register as registerSnapshots } from './snapshots.ts';
+import { register as registerSimulate } from './simulate.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -47,5 +48,6 @@ registerSampleData(program);
 registerSnapshots(program);
 registerExplain(program);
 registerServe(program);
+registerSimulate(program);
 
 await program.parseAsync(process.argv);
