@@ -179,11 +179,40 @@ export function checkInvariants({ output, config, tolerance }: OutputGateArgs): 
   out.push(licFails.length ? fail('licensor_cap', licFails.length, licFails.slice(0, EXAMPLES).join(', ')) : pass('licensor_cap', `${ml.reps.length} market/licensor pairs`));
   out.push(agreeFails.length ? fail('allocation_consistency', agreeFails.length, agreeFails.slice(0, EXAMPLES).join(', ')) : pass('allocation_consistency'));
 
-  // the solver's own certificate
+  // the solver's own certificates: the summed one (kept in the manifest), and every market's, which is
+  // what a market's allocation is judged on (a sum can hide one market far from its optimum)
   const cert = output.allocation.certificate;
   const gapOk = Number.isFinite(cert.gap) && cert.gap <= tolerance;
   out.push(gapOk ? pass('certificate_gap', `gap ${cert.gap} <= ${tolerance}`) : fail('certificate_gap', 1, `relative gap ${cert.gap} exceeds tolerance ${tolerance} (primal ${cert.primal}, dual bound ${cert.dual_bound})`));
+  const over = output.allocation.markets.filter((m) => !marketGapOk(m.certificate, tolerance));
+  out.push(
+    over.length
+      ? fail(
+          'market_certificate_gap',
+          over.length,
+          `${over.length} markets over tolerance ${tolerance}: ${over
+            .map((m) => `${m.market} gap ${m.certificate.gap.toExponential(2)} (primal ${m.certificate.primal}, dual bound ${m.certificate.dual_bound})`)
+            .join(', ')}`,
+          over.map((m) => m.market),
+        )
+      : pass('market_certificate_gap', `${output.allocation.markets.length} markets within ${tolerance}`),
+  );
   return out;
+}
+
+/**
+ * Below this dual bound (in objective units: value per impression x impressions per day, about one
+ * save a day at the default weights) a market is judged on its absolute gap: tolerance x GAP_FLOOR.
+ * A market whose whole objective is a fraction of a save a day cannot hold a relative gap of 1e-4
+ * honestly (its gap is dominated by rounding), and nothing of value is at stake in it.
+ */
+export const GAP_FLOOR = 1;
+
+/** A market's certificate passes when dual - primal <= tolerance * max(|dual bound|, GAP_FLOOR). */
+export function marketGapOk(c: { primal: number; dual_bound: number; gap: number }, tolerance: number): boolean {
+  if (!Number.isFinite(c.gap) || !Number.isFinite(c.primal) || !Number.isFinite(c.dual_bound)) return false;
+  if (c.gap <= tolerance) return true;
+  return c.dual_bound - c.primal <= tolerance * Math.max(Math.abs(c.dual_bound), GAP_FLOOR);
 }
 
 export function checkDrift({ output, previous, config }: OutputGateArgs): QualityCheckResult[] {

@@ -3,7 +3,10 @@ import { mulberry32 } from '../../src/core/rng.ts';
 import { describe, expect, it } from 'vitest';
 import { OutputGateError } from '../../src/core/errors.ts';
 import { QualityConfigSchema } from '../../src/quality/config.ts';
-import { runOutputGates } from '../../src/quality/output.ts';
+import { marketGapOk, runOutputGates } from '../../src/quality/output.ts';
+import { score } from '../../src/scoring/score.ts';
+import { parseSpec } from '../../src/scoring/spec.ts';
+import { makeFixture } from '../scoring/fixtures.ts';
 import { scorePsi } from '../../src/quality/psi.ts';
 import type { AllocationSection, Manifest } from '../../src/snapshot/contract.ts';
 import { snapshotStats } from '../../src/snapshot/manifest.ts';
@@ -210,6 +213,51 @@ describe('output invariants', () => {
     const err = gateError(() => runOutputGates({ output: output(rows, allocationOf(rows, 3e-3)), previous: null, config, tolerance: 1e-4 }));
     expect(err.message).toContain('certificate_gap: relative gap 0.003 exceeds tolerance 0.0001');
     expect(() => runOutputGates({ output: output(rows, allocationOf(rows, 3e-3)), previous: null, config, tolerance: 1e-2 })).not.toThrow();
+  });
+
+  it('a market over tolerance fails even when the summed gap is within it, naming the market', () => {
+    const rows = makeRows(90);
+    const alloc = allocationOf(rows, 1e-6);
+    const de = alloc.markets.find((m) => m.market === 'DE')!;
+    de.certificate = { primal: 20, dual_bound: 20.02, gap: 0.02 / 20.02, max_violation: 0 };
+    const err = gateError(() => runOutputGates({ output: output(rows, alloc), previous: null, config, tolerance: 1e-4 }));
+    expect(err.message).toContain('market_certificate_gap: 1 markets over tolerance 0.0001: DE gap 9.99e-4');
+    expect(err.message).not.toContain('certificate_gap: relative gap');
+  });
+
+  it('a market with a tiny objective is judged on its absolute gap (tolerance x GAP_FLOOR)', () => {
+    const rows = makeRows(90);
+    const alloc = allocationOf(rows, 1e-6);
+    const se = alloc.markets.find((m) => m.market === 'SE')!;
+    // relative gap 0.5, but 5e-5 in objective units: below tolerance x GAP_FLOOR = 1e-4
+    se.certificate = { primal: 5e-5, dual_bound: 1e-4, gap: 0.5, max_violation: 0 };
+    expect(marketGapOk(se.certificate, 1e-4)).toBe(true);
+    expect(() => runOutputGates({ output: output(rows, alloc), previous: null, config, tolerance: 1e-4 })).not.toThrow();
+    se.certificate = { primal: 0.5, dual_bound: 0.6, gap: 0.1 / 0.6, max_violation: 0 };
+    expect(marketGapOk(se.certificate, 1e-4)).toBe(false);
+    se.certificate = { primal: 1, dual_bound: 1, gap: NaN, max_violation: 0 };
+    expect(marketGapOk(se.certificate, 1e-4)).toBe(false);
+  });
+
+  it('an allocation stopped by a low iteration limit fails on the markets over tolerance, though the sum passes', () => {
+    // the solver run as the spec allows (allocation.max_iterations: 8): some markets stop short
+    const fixture = makeFixture({ seed: 3, markets: 4, tracksPerMarket: 300, licensors: 40, capacityScale: 0.05 });
+    const scored = score(fixture, parseSpec({ allocation: { max_iterations: 8 } }, 'test'), { asOf: '2026-11-20', seed: '1' });
+    const gaps = scored.allocation.markets.map((m) => m.certificate.gap);
+    // a gate tolerance between the summed gap and the worst market's: the old summed gate passed here
+    const tolerance = 6e-3;
+    expect(scored.allocation.certificate.gap).toBeLessThanOrEqual(tolerance);
+    const over = scored.allocation.markets.filter((m) => m.certificate.gap > tolerance).map((m) => m.market);
+    expect(over.length).toBeGreaterThan(0);
+    expect(over.length).toBeLessThan(gaps.length);
+    const err = gateError(() => runOutputGates({ output: scored, previous: null, config, tolerance }));
+    expect(err.message).toContain(`market_certificate_gap: ${over.length} markets over tolerance`);
+    for (const m of scored.allocation.markets) {
+      if (over.includes(m.market)) expect(err.message).toContain(`${m.market} gap`);
+      else expect(err.message).not.toContain(`${m.market} gap`);
+    }
+    // the summed certificate stays what the manifest reports
+    expect(err.message).not.toContain('certificate_gap: relative gap');
   });
 
   it('lists every failing gate in one message', () => {
