@@ -118,6 +118,11 @@ export async function backfill(
   return { steps: done, exitCode: 0 };
 }
 
+/** One as-of as a JSON line, in the snake_case every other command prints. */
+export function stepJson(s: BackfillStep): Record<string, unknown> {
+  return { as_of: s.asOf, version: s.version, status: s.status, rows: s.rows, error: s.error, exit_code: s.exitCode };
+}
+
 interface BackfillFlags extends CommonRunFlags {
   from: string;
   to: string;
@@ -153,7 +158,7 @@ Examples:
         const log = loggerFor(flags);
         const base = { ...toRunOptions(flags), asOf: undefined, dryRun: false };
         const print = (s: BackfillStep) => {
-          if (flags.json) process.stdout.write(JSON.stringify(s) + '\n');
+          if (flags.json) process.stdout.write(JSON.stringify(stepJson(s)) + '\n');
           else {
             const tail = s.status === 'failed' ? `exit ${s.exitCode}: ${s.error}` : s.rows !== undefined ? `${s.rows} rows` : '';
             process.stdout.write(`${s.asOf.padEnd(13)} ${s.status.padEnd(17)} ${s.version.padEnd(28)} ${tail}\n`);

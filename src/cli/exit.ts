@@ -1,13 +1,18 @@
+import { Command } from 'commander';
 import { exitCodeOf, PromoscoreError } from '../core/errors.ts';
-import { createLogger } from '../observability/log.ts';
+import { createLogger, useLogFormat } from '../observability/log.ts';
+import { parseLogFormat } from './options.ts';
 
 /**
  * Wraps a command's action: a foreseen failure prints its message (no stack) and exits with its
  * contract code; anything else is an infrastructure failure (exit 5, safe to retry) with a trace.
+ * The command's `--log-format`, when it has one, is applied first so every line follows it.
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
+      const cmd = args[args.length - 1];
+      if (cmd instanceof Command) useLogFormat(parseLogFormat(cmd.opts().logFormat as string | undefined));
       const code = await fn(...args);
       process.exitCode = code ?? 0;
     } catch (err) {

@@ -26,7 +26,15 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+let chosenFormat: LogFormat | undefined;
+
+/** The CLI's `--log-format`, chosen once at the edge for every logger the command creates. */
+export function useLogFormat(format: LogFormat | undefined): void {
+  chosenFormat = format;
+}
+
 export function defaultLogFormat(): LogFormat {
+  if (chosenFormat) return chosenFormat;
   const env = process.env.PROMOSCORE_LOG_FORMAT;
   if (env === 'json' || env === 'text') return env;
   return process.stderr.isTTY ? 'text' : 'json';

@@ -3,7 +3,8 @@ import { diffManifests, diffRows } from '../../snapshot/diff.ts';
 import { checkSegment } from '../../snapshot/markers.ts';
 import { readVersionTable } from '../../snapshot/snapshot-reader.ts';
 import { action } from '../exit.ts';
-import { common, manifestOf, open, type Common } from './common.ts';
+import { manifestOf } from '../versions.ts';
+import { common, open, type Common } from './common.ts';
 import { formatTable, int, json, num, out } from './format.ts';
 
 export function registerDiff(group: Command): void {
@@ -24,14 +25,14 @@ Examples:
     )
     .action(
       action(async (a: string, b: string, f: Common & { rows?: boolean }) => {
-        const store = await open(f);
+        const { store, dataset } = await open(f);
         checkSegment('A', a);
         checkSegment('B', b);
-        const [ma, mb] = [await manifestOf(store, f.dataset, a), await manifestOf(store, f.dataset, b)];
+        const [ma, mb] = [await manifestOf(store, dataset, a), await manifestOf(store, dataset, b)];
         const d = diffManifests(ma, mb);
         let rows;
         if (f.rows) {
-          const [ta, tb] = [await readVersionTable(store, f.dataset, a), await readVersionTable(store, f.dataset, b)];
+          const [ta, tb] = [await readVersionTable(store, dataset, a), await readVersionTable(store, dataset, b)];
           rows = diffRows(ta.table, tb.table);
         }
         if (f.json) {

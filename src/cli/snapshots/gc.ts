@@ -31,8 +31,8 @@ Examples:
       action(async (f: Common & { keep: string; grace: string; dryRun?: boolean }) => {
         if (!/^\d+$/.test(f.keep)) throw new UsageError(`--keep: "${f.keep}" must be a non-negative integer`);
         const graceMs = parseDuration(f.grace, '--grace');
-        const store = await open(f);
-        const r = await gc(store, f.dataset, { keep: Number(f.keep), graceMs, dryRun: f.dryRun, log: createLogger() });
+        const { store, dataset } = await open(f);
+        const r = await gc(store, dataset, { keep: Number(f.keep), graceMs, dryRun: f.dryRun, log: createLogger() });
         if (f.json) {
           json(r);
           return 0;
@@ -41,7 +41,7 @@ Examples:
           ...r.deleted.map((d) => [d.version, f.dryRun ? 'would delete' : 'deleted', `${d.objects} objects, ${size(d.bytes)}${d.complete ? '' : ', incomplete'}`]),
           ...r.kept.map((k) => [k.version, 'kept', k.reasons.join(', ')]),
         ];
-        out(rows.length ? formatTable(['VERSION', 'ACTION', 'DETAIL'], rows) : `no versions of ${f.dataset} in ${store.uri}`);
+        out(rows.length ? formatTable(['VERSION', 'ACTION', 'DETAIL'], rows) : `no versions of ${dataset} in ${store.uri}`);
         if (r.tempFiles) out(`removed ${r.tempFiles} temp files left by crashed writers`);
         return 0;
       }),

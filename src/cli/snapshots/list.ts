@@ -18,14 +18,14 @@ Examples:
     )
     .action(
       action(async (f: Common) => {
-        const store = await open(f);
-        const versions = await listVersions(store, f.dataset);
+        const { store, dataset } = await open(f);
+        const versions = await listVersions(store, dataset);
         if (f.json) {
           json(versions.map(({ manifest: _m, ...v }) => v));
           return 0;
         }
         if (!versions.length) {
-          out(`no versions of ${f.dataset} in ${store.uri}`);
+          out(`no versions of ${dataset} in ${store.uri}`);
           return 0;
         }
         out(

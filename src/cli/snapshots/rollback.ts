@@ -3,7 +3,7 @@ import { openNotifier } from '../../notify/open.ts';
 import { createLogger } from '../../observability/log.ts';
 import { rollback } from '../../snapshot/rollback.ts';
 import { action } from '../exit.ts';
-import { common, DEFAULT_NOTIFY, open, type Common } from './common.ts';
+import { common, open, type Common } from './common.ts';
 import { json, out } from './format.ts';
 
 export function registerRollback(group: Command): void {
@@ -11,9 +11,9 @@ export function registerRollback(group: Command): void {
     group
       .command('rollback')
       .argument('<version>', 'the earlier version LATEST should name again')
-      .option('--notify <uri>', 'pubsub://projects/P/topics/T | file://PATH.ndjson', DEFAULT_NOTIFY)
       .option('--force', 'allow a target that was itself rolled back before')
       .description('move LATEST back to a verified version, announce it, and mark the replaced version'),
+    { notify: true },
   )
     .addHelpText(
       'after',
@@ -29,14 +29,14 @@ Examples:
       --notify pubsub://projects/my-project/topics/promo-scores`,
     )
     .action(
-      action(async (version: string, f: Common & { notify: string; force?: boolean }) => {
-        const store = await open(f);
-        const notifier = await openNotifier(f.notify, { flag: '--notify' });
+      action(async (version: string, f: Common & { force?: boolean }) => {
+        const { store, dataset, notify } = await open(f);
+        const notifier = await openNotifier(notify);
         try {
-          const r = await rollback({ store, notifier, dataset: f.dataset, to: version, force: f.force, log: createLogger() });
+          const r = await rollback({ store, notifier, dataset, to: version, force: f.force, log: createLogger() });
           if (f.json) json(r);
-          else if (r.status === 'already-current') out(`LATEST of ${f.dataset} already names ${version}${r.notified ? ' (sent the pending rolled_back notification)' : ''}`);
-          else out(`LATEST of ${f.dataset}: ${r.from ?? '(unreadable)'} -> ${r.to}; ${r.from ?? 'it'} is marked rolled back; rolled_back sent to ${notifier.uri}`);
+          else if (r.status === 'already-current') out(`LATEST of ${dataset} already names ${version}${r.notified ? ' (sent the pending rolled_back notification)' : ''}`);
+          else out(`LATEST of ${dataset}: ${r.from ?? '(unreadable)'} -> ${r.to}; ${r.from ?? 'it'} is marked rolled back; rolled_back sent to ${notifier.uri}`);
           return 0;
         } finally {
           await notifier.close();

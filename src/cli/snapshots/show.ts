@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { paths } from '../../snapshot/contract.ts';
 import { readLatest } from '../../snapshot/read.ts';
 import { action } from '../exit.ts';
-import { common, manifestOf, open, resolveVersion, type Common } from './common.ts';
+import { manifestOf, resolveVersion } from '../versions.ts';
+import { common, open, type Common } from './common.ts';
 import { formatTable, int, json, num, out, size } from './format.ts';
 
 export function registerShow(group: Command): void {
@@ -16,14 +17,14 @@ Examples:
     )
     .action(
       action(async (version: string | undefined, f: Common) => {
-        const store = await open(f);
-        const v = await resolveVersion(store, f.dataset, version);
-        const m = await manifestOf(store, f.dataset, v);
+        const { store, dataset } = await open(f);
+        const v = await resolveVersion(store, dataset, version);
+        const m = await manifestOf(store, dataset, v);
         if (f.json) {
           json(m);
           return 0;
         }
-        const latest = (await readLatest(store, f.dataset).catch(() => null))?.pointer.version;
+        const latest = (await readLatest(store, dataset).catch(() => null))?.pointer.version;
         const bytes = m.shards.reduce((s, x) => s + x.bytes, 0);
         out(
           formatTable(
@@ -33,7 +34,7 @@ Examples:
               ['as of', m.as_of],
               ['created', m.created_at],
               ['previous', m.previous_version ?? '-'],
-              ['manifest', store.uriOf(paths.manifest(f.dataset, m.version))],
+              ['manifest', store.uriOf(paths.manifest(dataset, m.version))],
               ['producer', `${m.producer.job_name} run ${m.producer.run_id} (package ${m.producer.package_version}, git ${m.producer.git_sha})`],
               ['spec hash', m.producer.spec_hash],
               ['inputs', `${m.inputs.warehouse}, fingerprint ${m.inputs.fingerprint}`],

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { CorruptSnapshotError, InfraError, UsageError } from '../../core/errors.ts';
-import { checkSegment } from '../../snapshot/markers.ts';
 import { listVersions, readLatestVerified, verifyVersion, type VersionCheck } from '../../snapshot/snapshot-reader.ts';
 import { action } from '../exit.ts';
+import { requireVersion } from '../versions.ts';
 import { common, open, type Common } from './common.ts';
 import { int, json, out, printCheck, problems } from './format.ts';
 
@@ -17,9 +17,10 @@ export function registerVerify(group: Command): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 when every checked version is sound; 5 when any object is missing, truncated, altered,
-or a manifest or LATEST lies (the store is damaged: an infrastructure failure, the same code a
-scheduler already retries or alerts on; republish or roll back to repair), 2 for a bad flag.
+Exit codes: 0 when every checked version is sound; 5 when any object of an existing version is
+missing, truncated, altered, or a manifest or LATEST lies (the store is damaged: an infrastructure
+failure, the same code a scheduler already retries or alerts on; republish or roll back to repair);
+2 for a bad flag or a VERSION that is not in the store at all (a typo is not worth a retry).
 
 Examples:
   $ promoscore snapshots verify
@@ -28,22 +29,22 @@ Examples:
     )
     .action(
       action(async (version: string | undefined, f: Common & { all?: boolean }) => {
-        const store = await open(f);
+        const { store, dataset } = await open(f);
         const checks: VersionCheck[] = [];
         if (f.all) {
-          for (const v of await listVersions(store, f.dataset)) if (v.complete) checks.push(await verifyVersion(store, f.dataset, v.version));
+          for (const v of await listVersions(store, dataset)) if (v.complete) checks.push(await verifyVersion(store, dataset, v.version));
         } else if (version) {
-          checkSegment('VERSION', version);
-          checks.push(await verifyVersion(store, f.dataset, version));
+          await requireVersion(store, dataset, version);
+          checks.push(await verifyVersion(store, dataset, version));
         } else {
           let c: VersionCheck | null;
           try {
-            c = await readLatestVerified(store, f.dataset);
+            c = await readLatestVerified(store, dataset);
           } catch (err) {
             if (err instanceof CorruptSnapshotError) throw new InfraError(`verify failed: ${err.message}`);
             throw err;
           }
-          if (!c) throw new UsageError(`${f.dataset} has no LATEST in ${store.uri}: nothing to verify`);
+          if (!c) throw new UsageError(`${dataset} has no LATEST in ${store.uri}: nothing to verify`);
           checks.push(c);
         }
         if (f.json) json(checks.map(({ manifest: _m, ...c }) => c));
