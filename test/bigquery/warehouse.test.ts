@@ -40,6 +40,8 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((w) => w.close()));
   d.read.faults.dropReadRows = [];
   d.read.faults.readRowsUnavailable = 0;
+  d.read.faults.ignoreOffset = 0;
+  d.read.faults.endEarly = [];
   d.rest.faults.insertUnavailable = 0;
   d.read.batchRows = 4096;
 });
@@ -131,6 +133,29 @@ describe('BigQueryWarehouse.query through the REST and Storage Read doubles', ()
     const err = await wh({ maxStreams: 1 }).query(playsQuery()).catch((e) => e);
     expect(err).toBeInstanceOf(InfraError);
     expect(d.read.readRowsCalls.length - callsBefore).toBe(1);
+  });
+
+  it('refuses a read whose resume replayed rows: the total must equal the table’s row count (exit 5)', async () => {
+    d.read.batchRows = 50;
+    d.read.faults.dropReadRows = [{ afterRows: 100 }];
+    d.read.faults.ignoreOffset = 1;
+    const err = await wh({ maxStreams: 1 }).query(playsQuery()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InfraError);
+    expect(exitCodeOf(err)).toBe(ExitCode.infra);
+    const n = expectedIds('SE', 9).length;
+    expect((err as Error).message).toContain(`read ${n + 100} rows`);
+    expect((err as Error).message).toContain(`the table holds ${n}`);
+    expect((err as Error).message).toContain(`${PROJECT}.${SCRATCH}.`);
+  });
+
+  it('refuses a read whose stream ended early without an error (exit 5)', async () => {
+    d.read.batchRows = 50;
+    d.read.faults.endEarly = [{ afterRows: 100 }];
+    const err = await wh({ maxStreams: 2 }).query(playsQuery()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InfraError);
+    const m = /read (\d+) rows .*the table holds (\d+)/.exec((err as Error).message);
+    expect(m, (err as Error).message).not.toBeNull();
+    expect(Number(m![1])).toBeLessThan(Number(m![2]));
   });
 
   it('gives up with an infrastructure error when a stream stays unavailable', async () => {

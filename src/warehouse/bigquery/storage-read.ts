@@ -22,6 +22,11 @@ export interface StorageReadOptions {
   retryDelayMs?: number;
   /** columns to read (all when absent) */
   selectedFields?: string[];
+  /**
+   * rows the table holds (its `numRows`): the rows read must add up to it, or the read failed
+   * (a resume that replayed or skipped rows, a stream that ended early) and is not handed on
+   */
+  expectedRows?: number;
   log?: Logger;
 }
 
@@ -84,7 +89,7 @@ export async function readTableArrow(
   log.debug('storage read session', { table, session: session.name, streams: streams.length });
 
   let resumes = 0;
-  const readStream = async (name: string): Promise<Uint8Array[]> => {
+  const readStream = async (name: string): Promise<{ chunks: Uint8Array[]; rows: number }> => {
     const chunks: Uint8Array[] = [];
     let offset = 0;
     for (let attempt = 1; ; attempt++) {
@@ -110,7 +115,7 @@ export async function readTableArrow(
             resolve();
           });
         });
-        return chunks;
+        return { chunks, rows: offset };
       } catch (err) {
         if (!isRetryableGrpc(err)) throw mapBigQueryError(err, `${context}, stream ${name}`);
         if (attempt >= maxAttempts) {
@@ -124,11 +129,14 @@ export async function readTableArrow(
   };
 
   const perStream: Uint8Array[][] = new Array(streams.length);
+  const perStreamRows: number[] = new Array(streams.length).fill(0);
   let next = 0;
   const worker = async () => {
     while (next < streams.length) {
       const i = next++;
-      perStream[i] = await readStream(streams[i]);
+      const read = await readStream(streams[i]);
+      perStream[i] = read.chunks;
+      perStreamRows[i] = read.rows;
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallelism, streams.length) }, worker));
@@ -143,5 +151,15 @@ export async function readTableArrow(
     for (const b of tableFromIPC(ipc).batches) batches.push(new RecordBatch(schema, b.data));
   }
   const result = new Table(schema, batches);
+  const counted = perStreamRows.reduce((a, b) => a + b, 0);
+  if (counted !== result.numRows || (opts.expectedRows !== undefined && result.numRows !== opts.expectedRows)) {
+    const estimated = Number(session.estimatedRowCount ?? NaN);
+    throw new InfraError(
+      `${context}: read ${result.numRows} rows (the responses counted ${counted})` +
+        (opts.expectedRows !== undefined ? `, the table holds ${opts.expectedRows}` : '') +
+        (Number.isFinite(estimated) ? `, the read session estimated ${estimated}` : '') +
+        `; rows were lost or duplicated in transfer (${resumes} resumes), a rerun reads them again`,
+    );
+  }
   return { table: result, streams: streams.length, rows: result.numRows, resumes };
 }

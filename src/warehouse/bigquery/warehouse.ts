@@ -249,6 +249,7 @@ export class BigQueryWarehouse implements Warehouse {
     }
     const ref: TableRef = { projectId: dest.projectId, datasetId: dest.datasetId, tableId: dest.tableId };
     const read = await readTableArrow(this.readClient, this.loc.projectId, ref, {
+      expectedRows: await this.rowCount(ref, req),
       maxStreams: this.opts.maxStreams ?? 4,
       maxAttempts: this.opts.readAttempts,
       retryDelayMs: this.opts.readRetryDelayMs,
@@ -266,6 +267,21 @@ export class BigQueryWarehouse implements Warehouse {
       bytes_processed: Number.isFinite(bytes) ? bytes : undefined,
     });
     return { table, jobId: meta.id ?? String(job.id), ...(Number.isFinite(bytes) ? { bytesProcessed: bytes } : {}) };
+  }
+
+  /** The destination table's numRows: what the Storage Read must deliver, row for row. */
+  private async rowCount(ref: TableRef, req: QueryRequest): Promise<number> {
+    let meta;
+    try {
+      [meta] = await this.bigquery.dataset(ref.datasetId, { projectId: ref.projectId }).table(ref.tableId).getMetadata();
+    } catch (err) {
+      throw mapBigQueryError(err, `${this.context(req)}, result table ${ref.projectId}.${ref.datasetId}.${ref.tableId}`);
+    }
+    const rows = Number(meta?.numRows);
+    if (!Number.isSafeInteger(rows) || rows < 0) {
+      throw new InfraError(`${this.context(req)}: result table ${ref.projectId}.${ref.datasetId}.${ref.tableId} reports no row count (numRows ${String(meta?.numRows)})`);
+    }
+    return rows;
   }
 
   async dryRun(req: QueryRequest): Promise<DryRunResult> {

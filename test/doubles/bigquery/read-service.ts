@@ -18,6 +18,10 @@ export interface ReadFaults {
   dropReadRows: Array<{ afterRows: number; code?: grpc.status; details?: string }>;
   /** fail this many ReadRows calls before sending anything */
   readRowsUnavailable: number;
+  /** this many resumed ReadRows calls (offset > 0) ignore the offset and send the stream from its start: duplicated rows */
+  ignoreOffset: number;
+  /** each ReadRows call takes the first entry, if any: it ends cleanly after at least afterRows rows, the rest never sent */
+  endEarly: Array<{ afterRows: number }>;
 }
 
 interface StreamState {
@@ -71,7 +75,7 @@ function loadService(): grpc.ServiceDefinition {
 }
 
 export class StorageReadDouble {
-  readonly faults: ReadFaults = { dropReadRows: [], readRowsUnavailable: 0 };
+  readonly faults: ReadFaults = { dropReadRows: [], readRowsUnavailable: 0, ignoreOffset: 0, endEarly: [] };
   readonly sessions = new Map<string, SessionState>();
   readonly readRowsCalls: Array<{ stream: string; offset: number }> = [];
   readonly createSessionRequests: any[] = [];
@@ -216,16 +220,23 @@ export class StorageReadDouble {
         throw fail(status.UNAVAILABLE, 'the stream is temporarily unavailable');
       }
       const drop = this.faults.dropReadRows.shift();
+      const early = this.faults.endEarly.shift();
+      let from = offset;
+      if (offset > 0 && this.faults.ignoreOffset > 0) {
+        this.faults.ignoreOffset--;
+        from = 0;
+      }
       // batches from the offset: whole cached batches when the offset is on a boundary (a resume always is)
       const all = this.batchesOf(session, stream);
       let at = 0;
       let i = 0;
-      while (i < all.length && at < offset) at += all[i++].rows;
+      while (i < all.length && at < from) at += all[i++].rows;
       const todo: { bytes: Buffer; rows: number }[] =
-        at === offset ? all.slice(i) : [{ bytes: Buffer.from(serializeBatch(session.schemaBytes, session.table.slice(stream.start + offset, stream.end))), rows: length - offset }];
+        at === from ? all.slice(i) : [{ bytes: Buffer.from(serializeBatch(session.schemaBytes, session.table.slice(stream.start + from, stream.end))), rows: length - from }];
       let sent = 0;
       let first = true;
       for (const b of todo) {
+        if (early && sent >= early.afterRows) break;
         if (drop && sent >= drop.afterRows) throw fail(drop.code ?? status.UNAVAILABLE, drop.details ?? 'Connection reset by the double in the middle of ReadRows');
         const ok = call.write({
           rowCount: String(b.rows),
