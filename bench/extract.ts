@@ -13,7 +13,7 @@
  *   parquet-wasm      COPY TO parquet (LZ4_RAW) read back with parquet-wasm (batchSize 65536)
  *   row-objects       DuckDB's own row objects (scale 1 only: the slow baseline)
  *
- * Run: npx tsx bench/extract.ts            (samples are generated once under .promoscore/bench/)
+ * Run: node bench/extract.ts            (samples are generated once under .promoscore/bench/)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -123,7 +123,7 @@ function timer(): (rows: number) => { rows: number; seconds: number; cpuSeconds:
 }
 
 function inChild(path: PathName, dir: string): Measure {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', path, dir], { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', path, dir], { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').pop()!) as Measure;
 }
 

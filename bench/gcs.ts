@@ -4,7 +4,7 @@
  * to the local directory store on the same bytes in the same run. It measures the adapter and the
  * client's overhead on loopback, not Cloud Storage itself (no network, no service latency).
  *
- *   npx tsx bench/gcs.ts
+ *   node bench/gcs.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { seededBytes as seeded } from '../src/core/rng.ts';

@@ -5,7 +5,7 @@
  *  2. the whole scoring stage, score(), on fixture tables.
  * The allocation solver has its own benchmark: bench/solver.ts.
  * Times are process CPU time (see clock()). Kernel rows: PROMOSCORE_BENCH_ROWS (default 2,000,000).
- * Run: npx tsx bench/scoring.ts
+ * Run: node bench/scoring.ts
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

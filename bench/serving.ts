@@ -5,8 +5,8 @@
  * throughput and p99 on loopback with autocannon against a child server; and DuckDB in the same run:
  * loading the same rows (from Parquet) into a table with an index on the key, and its point lookups.
  *
- *   npx tsx bench/serving.ts                     # 1M and 10M
- *   PROMOSCORE_BENCH_SERVING_ROWS=1000000 npx tsx bench/serving.ts
+ *   node bench/serving.ts                     # 1M and 10M
+ *   PROMOSCORE_BENCH_SERVING_ROWS=1000000 node bench/serving.ts
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -275,7 +275,7 @@ async function childBaseline(): Promise<void> {
 // ---------------------------------------------------------------- parent
 
 function child(args: string[], onLine?: (line: string) => void): { done: Promise<string>; kill: () => void } {
-  const p = spawn(process.execPath, ['--import', 'tsx', SELF, '--child', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, [...process.execArgv, SELF, '--child', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout.on('data', (d) => {
     out += d;

@@ -3,7 +3,7 @@
  * protocol on a local store (shards + manifest + verify + LATEST + notify), verify, and read-back.
  * Reference measured in the same run: DuckDB writing a table of the same shape as Parquet files
  * partitioned by a hash bucket (COPY ... PARTITION_BY), 1 thread and all threads.
- *   npx tsx bench/snapshot.ts            (PROMOSCORE_BENCH_ROWS=1000000 by default)
+ *   node bench/snapshot.ts            (PROMOSCORE_BENCH_ROWS=1000000 by default)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,7 @@
  * Solver benchmark (not a test): the allocation LP (variables/s) at 10k, 100k and 1M rows against
  * HiGHS on the same instances (HiGHS only while a size finishes within a minute). Times are process
  * CPU time (bench/lib/measure.ts); ours is the median of REPEATS runs after a warm-up on other seeds.
- * Run: npx tsx bench/solver.ts
+ * Run: node bench/solver.ts
  */
 import { pathToFileURL } from 'node:url';
 import { solveMarket } from '../src/scoring/allocate/solve.ts';

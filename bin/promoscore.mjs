@@ -1,5 +1,16 @@
 #!/usr/bin/env node
-// Entry point: TypeScript sources run through tsx's loader, so the package ships one source of truth.
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/main.ts');
+// Entry point. In a checkout Node runs the TypeScript sources directly (it strips the types); the npm
+// package ships them compiled to lib/ instead, because Node does not strip types under node_modules.
+import { existsSync } from 'node:fs';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(
+    `promoscore needs Node 24 or newer, this is Node ${process.versions.node}: run it through npm ` +
+      '(`npm start`, `npx promoscore ...`), which uses the Node 24 that `npm ci` installs, or install Node 24\n',
+  );
+  process.exit(2);
+}
+
+const source = new URL('../src/cli/main.ts', import.meta.url);
+await import(existsSync(source) ? source.href : '../lib/cli/main.js');

@@ -13,12 +13,15 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export class PromoscoreError extends Error {
+  readonly exitCode: ExitCodeValue;
+
   constructor(
     message: string,
-    readonly exitCode: ExitCodeValue,
+    exitCode: ExitCodeValue,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.exitCode = exitCode;
     this.name = new.target.name;
   }
 }
@@ -60,8 +63,11 @@ export class RaceLostError extends PromoscoreError {
 
 /** A create-only write or compare-and-swap whose precondition failed (GCS 412, local EEXIST). */
 export class PreconditionFailedError extends Error {
-  constructor(readonly path: string, detail: string) {
+  readonly path: string;
+
+  constructor(path: string, detail: string) {
     super(`precondition failed on ${path}: ${detail}`);
+    this.path = path;
     this.name = 'PreconditionFailedError';
   }
 }

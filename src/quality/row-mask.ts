@@ -4,7 +4,10 @@
  */
 export class RowMask {
   readonly words: Uint32Array;
-  constructor(readonly length: number) {
+  readonly length: number;
+
+  constructor(length: number) {
+    this.length = length;
     this.words = new Uint32Array((length + 31) >>> 5);
   }
   set(i: number): void {

@@ -26,7 +26,11 @@ export class EngagementBuffer {
   readonly completions = new Int32Array(ENGAGEMENT_CHUNK);
   n = 0;
   total = 0;
-  constructor(private readonly flush: (buf: EngagementBuffer, n: number) => void) {}
+  private readonly flush: (buf: EngagementBuffer, n: number) => void;
+
+  constructor(flush: (buf: EngagementBuffer, n: number) => void) {
+    this.flush = flush;
+  }
   push(day: number, track: number, market: number, surface: number, promoted: number, imp: number, str: number, skp: number, sav: number, cmp: number): void {
     const i = this.n;
     this.day[i] = day;

@@ -28,16 +28,25 @@ export class BucketBuilder {
   private readonly mask: number;
   keys = 0;
 
+  readonly bucket: number;
+  readonly buckets: number;
+  private readonly slots: Int32Array;
+  private readonly next: Int32Array;
+
   /**
    * `slots` holds 2 * tableSlots(rows) Int32 (the builder clears it); `next` spans the whole
    * snapshot, and this builder writes only the entries of rows it is given.
    */
   constructor(
-    readonly bucket: number,
-    readonly buckets: number,
-    private readonly slots: Int32Array,
-    private readonly next: Int32Array,
+    bucket: number,
+    buckets: number,
+    slots: Int32Array,
+    next: Int32Array,
   ) {
+    this.bucket = bucket;
+    this.buckets = buckets;
+    this.slots = slots;
+    this.next = next;
     this.mask = (slots.length >>> 1) - 1;
     slots.fill(EMPTY);
   }

@@ -1,6 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CorruptSnapshotError } from '../core/errors.ts';
 import type { FileReply, FileTask } from './load-worker.ts';
@@ -28,16 +26,9 @@ export interface LoadPool {
   close(): Promise<void>;
 }
 
-/** The worker's entry: registers tsx's loader (the sources are TypeScript), then runs load-worker.ts. */
-function workerSource(): string {
-  // the ESM build of tsx's API (the package maps `import` to index.mjs next to the CJS index.cjs)
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const body = new URL('./load-worker.ts', import.meta.url).href;
-  return `(async () => {
-    const api = await import(${JSON.stringify(api)});
-    (api.register ?? api.default.register)();
-    await import(${JSON.stringify(body)});
-  })().catch((err) => { throw err; });`;
+/** The worker's module: load-worker.ts in a checkout (Node strips its types), load-worker.js in the package's lib/. */
+function workerModule(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './load-worker.ts' : './load-worker.js', import.meta.url);
 }
 
 /**
@@ -68,7 +59,7 @@ export function workerLoadPool(size = defaultLoadWorkers()): LoadPool {
     if (workers.length) return true;
     try {
       for (let k = 0; k < size; k++) {
-        const w = new Worker(workerSource(), { eval: true });
+        const w = new Worker(workerModule());
         busy.set(w, 0);
         w.on('message', (r: FileReply) => {
           const p = pending.get(r.seq);

@@ -82,7 +82,10 @@ export class ScoreCache {
   lastError: LoadError | null = null;
   private readonly pool: LoadPool | null;
 
-  constructor(readonly opts: ScoreCacheOptions) {
+  readonly opts: ScoreCacheOptions;
+
+  constructor(opts: ScoreCacheOptions) {
+    this.opts = opts;
     this.rng = seededRng(opts.seed ?? process.pid);
     this.pool = opts.verifyInWorker === false ? null : workerLoadPool(opts.loadWorkers);
     this.metrics = opts.metrics ?? new ServingMetrics();

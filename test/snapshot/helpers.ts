@@ -35,8 +35,11 @@ export function pub(ws: Workspace, a: PubArgs): Promise<PublishResult> {
 
 /** A simulated crash: thrown from the fault hook at one step. */
 export class Crash extends Error {
-  constructor(readonly step: string) {
+  readonly step: string;
+
+  constructor(step: string) {
     super(`crash at ${step}`);
+    this.step = step;
   }
 }
 

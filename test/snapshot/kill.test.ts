@@ -10,7 +10,7 @@ const DAYS = [20, 21, 22, 23, 24, 25];
 /** Starts a publishing child, and SIGKILLs it `delayMs` after it is ready; resolves when it is gone. */
 function killAfter(ws: Workspace, delayMs: number): Promise<{ killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/snapshot/kill-child.ts'], {
+    const child = spawn(process.execPath, ['test/snapshot/kill-child.ts'], {
       cwd: ROOT,
       env: { ...process.env, KILL_CHILD: JSON.stringify({ store: ws.store.root, outbox: ws.outboxFile, days: DAYS }) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,10 +14,16 @@ export class OutboxSource implements NotificationSource {
   private stopped = false;
   private running: Promise<void> = Promise.resolve();
 
+  readonly file: string;
+  private readonly opts: { intervalMs?: number; fromStart?: boolean; onError?: (err: Error) => void };
+
   constructor(
-    readonly file: string,
-    private readonly opts: { intervalMs?: number; fromStart?: boolean; onError?: (err: Error) => void } = {},
-  ) {}
+    file: string,
+    opts: { intervalMs?: number; fromStart?: boolean; onError?: (err: Error) => void } = {},
+  ) {
+    this.file = file;
+    this.opts = opts;
+  }
 
   async start(handler: (message: NotificationMessage) => Promise<void>): Promise<void> {
     if (!this.opts.fromStart) this.offset = await this.size();

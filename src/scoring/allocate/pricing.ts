@@ -30,19 +30,36 @@ export class Block {
   private readonly segDY: Float64Array;
   private readonly segCY: Float64Array;
 
+  readonly S: number;
+  readonly c: Float64Array;
+  readonly y: Float64Array;
+  readonly d: Float64Array;
+  readonly segStart: Int32Array;
+  readonly segSurface: Int32Array;
+  readonly licSeg: Int32Array;
+  readonly caps: Float64Array;
+
   constructor(
-    readonly S: number,
-    readonly c: Float64Array,
-    readonly y: Float64Array,
-    readonly d: Float64Array,
+    S: number,
+    c: Float64Array,
+    y: Float64Array,
+    d: Float64Array,
     /** segment q holds rows [segStart[q], segStart[q + 1]) of surface segSurface[q] */
-    readonly segStart: Int32Array,
-    readonly segSurface: Int32Array,
+    segStart: Int32Array,
+    segSurface: Int32Array,
     /** licensor l holds segments [licSeg[l], licSeg[l + 1]) */
-    readonly licSeg: Int32Array,
+    licSeg: Int32Array,
     /** licensor caps for these rows */
-    readonly caps: Float64Array,
+    caps: Float64Array,
   ) {
+    this.S = S;
+    this.c = c;
+    this.y = y;
+    this.d = d;
+    this.segStart = segStart;
+    this.segSurface = segSurface;
+    this.licSeg = licSeg;
+    this.caps = caps;
     this.n = c.length;
     const segs = segSurface.length;
     this.segY = new Float64Array(segs);
@@ -168,13 +185,18 @@ export class BlockBuilder {
   private readonly segSurface: Int32Array;
   private readonly licSeg: Int32Array;
 
+  private readonly S: number;
+  private readonly L: number;
+
   /** at most rows rows in at most segments segments */
   constructor(
-    private readonly S: number,
-    private readonly L: number,
+    S: number,
+    L: number,
     rows: number,
     segments: number,
   ) {
+    this.S = S;
+    this.L = L;
     this.c = new Float64Array(rows);
     this.y = new Float64Array(rows);
     this.d = new Float64Array(rows);

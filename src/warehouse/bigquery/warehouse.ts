@@ -92,7 +92,10 @@ export class BigQueryWarehouse implements Warehouse {
   private readonly loc: BigQueryLocation;
   private readonly log: Logger;
 
-  constructor(uri: string, private readonly opts: BigQueryWarehouseOptions = {}) {
+  private readonly opts: BigQueryWarehouseOptions;
+
+  constructor(uri: string, opts: BigQueryWarehouseOptions = {}) {
+    this.opts = opts;
     this.loc = parseBigQueryUri(uri);
     this.uri = `bigquery://${this.loc.projectId}/${this.loc.datasetId}`;
     this.log = opts.log ?? silentLogger;

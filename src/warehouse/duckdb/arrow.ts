@@ -112,7 +112,11 @@ interface ColumnBuilder {
 class Validity {
   bitmap: Uint8Array | null = null;
   nulls = 0;
-  constructor(private readonly rows: number) {}
+  private readonly rows: number;
+
+  constructor(rows: number) {
+    this.rows = rows;
+  }
 
   copyFrom(vector: duckdb.Vector, offset: number, n: number): void {
     const words = Math.ceil(n / 64);
@@ -159,13 +163,22 @@ function fixedBuilder(name: string, typeId: DuckDBTypeId, column: number, rows: 
 class FixedBuilder implements ColumnBuilder {
   private readonly buf: Uint8Array;
   private readonly validity: Validity;
+  readonly name: string;
+  private readonly column: number;
+  private readonly width: number;
+  private readonly make: (buf: Uint8Array, length: number, v: Validity) => Vector;
+
   constructor(
-    readonly name: string,
-    private readonly column: number,
+    name: string,
+    column: number,
     rows: number,
-    private readonly width: number,
-    private readonly make: (buf: Uint8Array, length: number, v: Validity) => Vector,
+    width: number,
+    make: (buf: Uint8Array, length: number, v: Validity) => Vector,
   ) {
+    this.name = name;
+    this.column = column;
+    this.width = width;
+    this.make = make;
     // 8-byte aligned backing store so typed views over it are always legal
     this.buf = new Uint8Array(new ArrayBuffer(Math.ceil((rows * width) / 8) * 8));
     this.validity = new Validity(rows);
@@ -185,12 +198,19 @@ class StringBuilder implements ColumnBuilder {
   private data: Uint8Array;
   private used = 0;
   private readonly validity: Validity;
+  readonly name: string;
+  private readonly first: number;
+  private readonly pieces: number;
+
   constructor(
-    readonly name: string,
-    private readonly first: number,
-    private readonly pieces: number,
+    name: string,
+    first: number,
+    pieces: number,
     rows: number,
   ) {
+    this.name = name;
+    this.first = first;
+    this.pieces = pieces;
     this.offsets = new Int32Array(rows + 1);
     this.data = new Uint8Array(Math.max(1024, rows * 24));
     this.validity = new Validity(rows);

@@ -48,13 +48,23 @@ export class DuckDBWarehouse implements Warehouse {
   /** one statement at a time on the connection, whatever callers await in parallel */
   private queue: Promise<unknown> = Promise.resolve();
 
+  readonly uri: string;
+  private readonly source: LocalSource;
+  private readonly instance: DuckDBInstance | null;
+  private readonly conn: DuckDBConnection;
+
   private constructor(
-    readonly uri: string,
-    private readonly source: LocalSource,
+    uri: string,
+    source: LocalSource,
     /** null: the connection belongs to the caller (onConnection), and close() leaves it open */
-    private readonly instance: DuckDBInstance | null,
-    private readonly conn: DuckDBConnection,
-  ) {}
+    instance: DuckDBInstance | null,
+    conn: DuckDBConnection,
+  ) {
+    this.uri = uri;
+    this.source = source;
+    this.instance = instance;
+    this.conn = conn;
+  }
 
   /**
    * The port over a connection the caller owns and keeps open (the simulator runs the job every

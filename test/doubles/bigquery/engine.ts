@@ -46,12 +46,17 @@ export interface StoredDataset {
 
 /** A BigQuery error as the REST API reports it (`errors[0]` / `status.errorResult`). */
 export class BqError extends Error {
+  readonly httpStatus: number;
+  readonly reason: string;
+
   constructor(
-    readonly httpStatus: number,
-    readonly reason: string,
+    httpStatus: number,
+    reason: string,
     message: string,
   ) {
     super(message);
+    this.httpStatus = httpStatus;
+    this.reason = reason;
   }
   toJson() {
     const status = ({ 400: 'INVALID_ARGUMENT', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 503: 'UNAVAILABLE' } as Record<number, string>)[this.httpStatus] ?? 'UNKNOWN';
@@ -72,12 +77,22 @@ export class BigQueryEngine {
   readonly tables = new Map<string, StoredTable>();
   private clock = Date.UTC(2026, 0, 1);
 
+  private readonly instance: DuckDBInstance;
+  readonly conn: DuckDBConnection;
+  private readonly tmp: string;
+  readonly location: string;
+
   private constructor(
-    private readonly instance: DuckDBInstance,
-    readonly conn: DuckDBConnection,
-    private readonly tmp: string,
-    readonly location: string,
-  ) {}
+    instance: DuckDBInstance,
+    conn: DuckDBConnection,
+    tmp: string,
+    location: string,
+  ) {
+    this.instance = instance;
+    this.conn = conn;
+    this.tmp = tmp;
+    this.location = location;
+  }
 
   static async create(location = 'US'): Promise<BigQueryEngine> {
     const tmp = mkdtempSync(join(tmpdir(), 'bq-double-'));

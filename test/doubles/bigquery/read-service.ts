@@ -91,7 +91,11 @@ export class StorageReadDouble {
   private server?: grpc.Server;
   private counter = 0;
 
-  constructor(readonly engine: BigQueryEngine) {}
+  readonly engine: BigQueryEngine;
+
+  constructor(engine: BigQueryEngine) {
+    this.engine = engine;
+  }
 
   async listen(): Promise<number> {
     const server = new grpc.Server({ 'grpc.max_send_message_length': 256 * 1024 * 1024 });

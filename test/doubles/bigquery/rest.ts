@@ -48,7 +48,11 @@ export class BigQueryRestDouble {
   /** queries (text and parameters) whose results BigQuery would hold in its query cache */
   readonly queryCache = new Set<string>();
 
-  constructor(readonly engine: BigQueryEngine) {}
+  readonly engine: BigQueryEngine;
+
+  constructor(engine: BigQueryEngine) {
+    this.engine = engine;
+  }
 
   async listen(): Promise<number> {
     this.server = createServer((req, res) => void this.handle(req, res));

@@ -2,7 +2,7 @@
  * Runs the BigQuery doubles as a local server, loaded with a directory of `<table>.parquet` files
  * (e.g. from `promoscore sample-data --out DIR`), and prints the environment that points the job at it:
  *
- *   npx tsx test/doubles/bigquery/serve.ts --parquet DIR [--project promo-local] [--dataset features]
+ *   node test/doubles/bigquery/serve.ts --parquet DIR [--project promo-local] [--dataset features]
  *   # then, in another shell, with the printed exports:
  *   promoscore plan --warehouse bigquery://promo-local/features
  *

@@ -100,12 +100,17 @@ interface PendingFault extends Fault {
 }
 
 class HttpError extends Error {
+  readonly status: number;
+  readonly reason: string;
+
   constructor(
-    readonly status: number,
+    status: number,
     message: string,
-    readonly reason: string,
+    reason: string,
   ) {
     super(message);
+    this.status = status;
+    this.reason = reason;
   }
 }
 

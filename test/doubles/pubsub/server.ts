@@ -113,11 +113,14 @@ const MAX_ORDERING_KEY = 1024;
 const MAX_REQUEST_BYTES = 10 * 1000 * 1000;
 
 class RpcError extends Error {
+  readonly code: grpc.status;
+
   constructor(
-    readonly code: grpc.status,
+    code: grpc.status,
     message: string,
   ) {
     super(message);
+    this.code = code;
   }
 }
 
