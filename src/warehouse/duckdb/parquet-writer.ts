@@ -38,11 +38,19 @@ async function createNumericTable(conn: DuckDBConnection, table: string, columns
 
 /** A streaming appender of numeric chunks for tables too big to hold in JS at once. */
 class ChunkAppender {
+  private readonly appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>;
+  private readonly chunk: DuckDBDataChunk;
+  private readonly types: ('INTEGER' | 'DOUBLE' | 'BOOLEAN')[];
+
   private constructor(
-    private readonly appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>,
-    private readonly chunk: DuckDBDataChunk,
-    private readonly types: ('INTEGER' | 'DOUBLE' | 'BOOLEAN')[],
-  ) {}
+    appender: Awaited<ReturnType<DuckDBConnection['createAppender']>>,
+    chunk: DuckDBDataChunk,
+    types: ('INTEGER' | 'DOUBLE' | 'BOOLEAN')[],
+  ) {
+    this.appender = appender;
+    this.chunk = chunk;
+    this.types = types;
+  }
 
   static async create(conn: DuckDBConnection, table: string, columns: [string, 'INTEGER' | 'DOUBLE' | 'BOOLEAN'][]): Promise<ChunkAppender> {
     await conn.run(`CREATE TABLE ${duckdbIdent(table)} (${columns.map(([n, t]) => `${duckdbIdent(n)} ${t}`).join(', ')})`);
@@ -92,11 +100,19 @@ export interface ChunkSink {
  * keeps insertion order, so the same inputs always give the same Parquet bytes.
  */
 export class ParquetWriter {
+  private readonly instance: DuckDBInstance;
+  private readonly conn: DuckDBConnection;
+  private readonly scratch: string;
+
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-    private readonly scratch: string,
-  ) {}
+    instance: DuckDBInstance,
+    conn: DuckDBConnection,
+    scratch: string,
+  ) {
+    this.instance = instance;
+    this.conn = conn;
+    this.scratch = scratch;
+  }
 
   static async open(opts: { memoryLimit: string }): Promise<ParquetWriter> {
     const scratch = mkdtempSync(join(tmpdir(), 'promoscore-sample-'));
