@@ -55,10 +55,16 @@ async function createIdTable(conn: DuckDBConnection, table: string, ids: readonl
 export class SimulationEngine {
   private readonly policies = new Map<string, PolicyCatalog>();
 
+  private readonly instance: DuckDBInstance;
+  private readonly conn: DuckDBConnection;
+
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-  ) {}
+    instance: DuckDBInstance,
+    conn: DuckDBConnection,
+  ) {
+    this.instance = instance;
+    this.conn = conn;
+  }
 
   /** Loads the generated sample (one <table>.parquet per contract table) into the world catalog. */
   static async open(sampleDir: string, ids: { tracks: readonly string[]; markets: readonly string[] }, threads?: number): Promise<SimulationEngine> {

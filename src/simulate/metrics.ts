@@ -60,10 +60,15 @@ export class PolicyMetrics {
   readonly licensorDelivered: Float64Array;
   readonly daily: DayRecord[] = [];
 
+  readonly name: string;
+  private readonly w: World;
+
   constructor(
-    readonly name: string,
-    private readonly w: World,
+    name: string,
+    w: World,
   ) {
+    this.name = name;
+    this.w = w;
     this.campaignDelivered = new Float64Array(w.model.campaignIds.length);
     this.licensorDelivered = new Float64Array(w.model.licensorIds.length);
   }
