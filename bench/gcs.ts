@@ -48,7 +48,7 @@ export async function run(): Promise<void> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   try {
-    const gcs = createGcsStore('gs://bench/run', { apiEndpoint: double.endpoint });
+    const gcs = createGcsStore({ kind: 'gcs', uri: 'gs://bench/run', bucket: 'bench', prefix: 'run' }, { apiEndpoint: double.endpoint });
     const local = new LocalStore(dir);
     console.log('case                         gs:// write  gs:// read  local write  local read  (MB/s; gs:// / local)');
     for (const c of cases) {

@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
-import { parseSubscriptionUri } from '../config/uri.ts';
-import { createLogger, type LogFormat, type Logger } from '../observability/log.ts';
+import { createLogger, type LogFormat } from '../observability/log.ts';
 import { DEFAULT_STORE_URI, openStore } from '../store/open.ts';
 import { startScoreServer } from '../serving/http.ts';
 import { parseShardSelection, type ShardSelection } from '../serving/load-snapshot.ts';
 import { ScoreCache } from '../serving/loader.ts';
-import { OutboxSource } from '../notify/outbox/source.ts';
-import { pubsubSource } from '../notify/pubsub/source.ts';
-import type { NotificationSource } from '../notify/port.ts';
+import { openNotificationSource } from '../notify/open.ts';
 import { followNotifications, pollLatest, type Reloader } from '../serving/reload.ts';
 import { action } from './exit.ts';
 
@@ -35,13 +32,6 @@ function intFlag(flag: string, value: string, min: number, max: number): number 
 }
 
 const DATASET = /^[A-Za-z0-9_.-]{1,256}$/;
-
-/** Opens the notification source a --subscription URI names. */
-async function openSource(uri: string, intervalMs: number, logger: Logger): Promise<NotificationSource> {
-  const target = parseSubscriptionUri(uri, { flag: '--subscription' });
-  if (target.kind === 'file') return new OutboxSource(target.path, { intervalMs, onError: (err) => logger.warn(err.message) });
-  return pubsubSource(target.uri, { logger });
-}
 
 export function register(program: Command): void {
   program
@@ -103,7 +93,7 @@ Stops cleanly on SIGTERM or SIGINT (in-flight requests finish, pending notificat
         const store = await openStore(flags.store ?? DEFAULT_STORE_URI);
         const cache = new ScoreCache({ store, dataset: flags.dataset, shards, concurrency, jitterMs, logger: log });
         const source = flags.subscription
-          ? await openSource(flags.subscription, Math.min(pollMs, 500), log)
+          ? await openNotificationSource(flags.subscription, { flag: '--subscription', intervalMs: Math.min(pollMs, 500), logger: log })
           : null;
 
         const first = await cache.loadLatest();

@@ -23,6 +23,11 @@ export type SubscriptionTarget =
   | { kind: 'pubsub-subscription'; uri: string; project: string; subscription: string; name: string }
   | { kind: 'file'; uri: string; path: string };
 
+export type BigQueryTarget = Extract<WarehouseTarget, { kind: 'bigquery' }>;
+export type GcsTarget = Extract<StoreTarget, { kind: 'gcs' }>;
+export type PubSubTopicTarget = Extract<NotifyTarget, { kind: 'pubsub-topic' }>;
+export type PubSubSubscriptionTarget = Extract<SubscriptionTarget, { kind: 'pubsub-subscription' }>;
+
 export interface ParseOptions {
   /** what to name in errors: a flag (`--store`) or a config field (`jobs/nightly.yaml: store`) */
   flag?: string;
@@ -57,6 +62,11 @@ function stripFileScheme(value: string): string {
   return value.slice('file://'.length);
 }
 
+/** After `duckdb:` or `parquet:`: PATH, ///abs/path or file:///abs/path. */
+function localRest(rest: string): string {
+  return (rest.startsWith('file://') ? stripFileScheme(rest) : rest).replace(/^\/\/(?=\/)/, '');
+}
+
 function checkProject(flag: string, value: string, project: string, expected: string): void {
   if (!PROJECT_RE.test(project)) fail(flag, value, `invalid project id ${JSON.stringify(project)}`, expected);
 }
@@ -80,13 +90,13 @@ export function parseWarehouseUri(value: string, opts: ParseOptions = {}): Wareh
     return { kind: 'bigquery', uri: `bigquery://${project}/${dataset}`, project, dataset };
   }
   if (v.startsWith('duckdb:')) {
-    const raw = v.slice('duckdb:'.length).replace(/^\/\/(?=\/)/, '');
+    const raw = localRest(v.slice('duckdb:'.length));
     if (raw === '') fail(flag, value, 'missing file path', 'duckdb:FILE');
     const path = localPath(raw, opts.cwd);
     return { kind: 'duckdb', uri: `duckdb:${path}`, path };
   }
   if (v.startsWith('parquet:')) {
-    const raw = v.slice('parquet:'.length).replace(/^\/\/(?=\/)/, '');
+    const raw = localRest(v.slice('parquet:'.length));
     if (raw === '') fail(flag, value, 'missing directory', 'parquet:DIR');
     const dir = localPath(raw, opts.cwd);
     return { kind: 'parquet', uri: `parquet:${dir}`, dir };

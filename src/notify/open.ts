@@ -1,6 +1,8 @@
-import { parseNotifyUri } from '../config/uri.ts';
+import { parseNotifyUri, parseSubscriptionUri } from '../config/uri.ts';
+import type { Logger } from '../observability/log.ts';
 import { OutboxNotifier } from './outbox/notifier.ts';
-import type { Notifier } from './port.ts';
+import { OutboxSource } from './outbox/source.ts';
+import type { NotificationSource, Notifier } from './port.ts';
 
 export const DEFAULT_NOTIFY_URI = 'file://./.promoscore/outbox.ndjson';
 
@@ -10,7 +12,24 @@ export async function openNotifier(uri: string, opts: { flag?: string } = {}): P
   if (target.kind === 'pubsub-topic') {
     // loaded on demand: the local path never pays for the Pub/Sub client
     const { createPubSubNotifier } = await import('./pubsub/notifier.ts');
-    return createPubSubNotifier(target.uri);
+    return createPubSubNotifier(target);
   }
   return new OutboxNotifier(target.path);
+}
+
+/**
+ * Opens the notification source a subscription URI names: the local outbox, tailed every
+ * `intervalMs`, or `pubsub://projects/P/subscriptions/S`.
+ */
+export async function openNotificationSource(
+  uri: string,
+  opts: { flag?: string; intervalMs: number; logger: Logger },
+): Promise<NotificationSource> {
+  const target = parseSubscriptionUri(uri, { flag: opts.flag ?? '--subscription' });
+  if (target.kind === 'file') {
+    return new OutboxSource(target.path, { intervalMs: opts.intervalMs, onError: (err) => opts.logger.warn(err.message) });
+  }
+  // loaded on demand, as for the notifier
+  const { pubsubSource } = await import('./pubsub/source.ts');
+  return pubsubSource(target, { logger: opts.logger });
 }

@@ -14,7 +14,7 @@ export async function openStore(uri: string, opts: { flag?: string } = {}): Prom
   if (target.kind === 'gcs') {
     // loaded on demand: the local path never pays for the Cloud Storage client
     const { createGcsStore } = await import('./gcs/store.ts');
-    return createGcsStore(target.uri);
+    return createGcsStore(target);
   }
   return new LocalStore(target.dir);
 }

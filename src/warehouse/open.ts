@@ -1,6 +1,5 @@
 /** Warehouse URIs (DESIGN.md): `duckdb:FILE`, `parquet:DIR`, `bigquery://PROJECT/DATASET`. */
-import { fileURLToPath } from 'node:url';
-import { UsageError } from '../core/errors.ts';
+import { parseWarehouseUri, type WarehouseTarget } from '../config/uri.ts';
 import { DuckDBWarehouse } from './duckdb/warehouse.ts';
 import type { Warehouse } from './port.ts';
 import type { BigQueryWarehouseOptions } from './bigquery/warehouse.ts';
@@ -13,24 +12,17 @@ export interface OpenWarehouseOptions extends BigQueryWarehouseOptions {
   memoryLimit?: string;
 }
 
-function localPath(rest: string, uri: string): string {
-  // duckdb:file:///abs/path and duckdb:///abs/path are accepted as well as duckdb:PATH
-  const p = rest.startsWith('file://') ? fileURLToPath(rest) : rest.startsWith('//') ? rest.slice(2) : rest;
-  if (!p) throw new UsageError(`--warehouse ${uri}: missing path`);
-  return p;
-}
-
-export async function openWarehouse(uri: string, opts: OpenWarehouseOptions = {}): Promise<Warehouse> {
-  if (uri.startsWith('duckdb:')) {
-    return DuckDBWarehouse.open(uri, { kind: 'duckdb', file: localPath(uri.slice('duckdb:'.length), uri) }, opts);
-  }
-  if (uri.startsWith('parquet:')) {
-    return DuckDBWarehouse.open(uri, { kind: 'parquet', dir: localPath(uri.slice('parquet:'.length), uri) }, opts);
-  }
-  if (uri.startsWith('bigquery://')) {
-    // loaded on demand: the Google clients stay off the embedded path's start-up
-    const { openBigQueryWarehouse } = await import('./bigquery/warehouse.ts');
-    return openBigQueryWarehouse(uri, opts);
-  }
-  throw new UsageError(`--warehouse ${uri}: unknown scheme (expected duckdb:FILE, parquet:DIR or bigquery://PROJECT/DATASET)`);
+/**
+ * Opens the warehouse a URI names. The URI is parsed by config/uri.ts (or handed over parsed); each
+ * adapter gets the parsed target. A string keeps its spelling as the warehouse's uri, since the
+ * manifest's lineage records it as given.
+ */
+export async function openWarehouse(uri: string | WarehouseTarget, opts: OpenWarehouseOptions = {}): Promise<Warehouse> {
+  const target = typeof uri === 'string' ? parseWarehouseUri(uri, { flag: '--warehouse' }) : uri;
+  const shown = typeof uri === 'string' ? uri : target.uri;
+  if (target.kind === 'duckdb') return DuckDBWarehouse.open(shown, { kind: 'duckdb', file: target.path }, opts);
+  if (target.kind === 'parquet') return DuckDBWarehouse.open(shown, { kind: 'parquet', dir: target.dir }, opts);
+  // loaded on demand: the Google clients stay off the embedded path's start-up
+  const { openBigQueryWarehouse } = await import('./bigquery/warehouse.ts');
+  return openBigQueryWarehouse(target, opts);
 }

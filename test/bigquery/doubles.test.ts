@@ -7,7 +7,7 @@ import { BigQueryWarehouse } from '../../src/warehouse/bigquery/warehouse.ts';
 import { readTableArrow } from '../../src/warehouse/bigquery/storage-read.ts';
 import { CONTRACT_TABLES } from '../../src/warehouse/tables.ts';
 import type { BigQueryDouble } from '../doubles/bigquery/index.ts';
-import { DATASET, doubleWithPlays, PROJECT } from './helpers.ts';
+import { bigQueryTarget, DATASET, doubleWithPlays, PROJECT } from './helpers.ts';
 
 let d: BigQueryDouble;
 let reader: BigQueryReadClient;
@@ -34,7 +34,7 @@ async function loadContractTables(dataset: string, skipColumn?: string) {
 describe('BigQueryWarehouse.describeInputs', () => {
   it('reports rows and a fingerprint per contract table that changes when a table is rewritten', async () => {
     await loadContractTables('contract_ok');
-    const w2 = new BigQueryWarehouse(`bigquery://${PROJECT}/contract_ok`, { apiEndpoint: d.apiEndpoint, storageEndpoint: d.storageEndpoint });
+    const w2 = new BigQueryWarehouse(bigQueryTarget(PROJECT, 'contract_ok'), { apiEndpoint: d.apiEndpoint, storageEndpoint: d.storageEndpoint });
     try {
       const first = await w2.describeInputs();
       expect(first.map((x) => x.table)).toEqual(CONTRACT_TABLES.map((t) => t.name));
@@ -51,8 +51,8 @@ describe('BigQueryWarehouse.describeInputs', () => {
 
   it('names a missing table and a missing column', async () => {
     await loadContractTables('contract_bad', 'engagement_daily.skips');
-    const bad = new BigQueryWarehouse(`bigquery://${PROJECT}/contract_bad`, { apiEndpoint: d.apiEndpoint, storageEndpoint: d.storageEndpoint });
-    const missing = new BigQueryWarehouse(`bigquery://${PROJECT}/${DATASET}`, { apiEndpoint: d.apiEndpoint, storageEndpoint: d.storageEndpoint });
+    const bad = new BigQueryWarehouse(bigQueryTarget(PROJECT, 'contract_bad'), { apiEndpoint: d.apiEndpoint, storageEndpoint: d.storageEndpoint });
+    const missing = new BigQueryWarehouse(bigQueryTarget(PROJECT, DATASET), { apiEndpoint: d.apiEndpoint, storageEndpoint: d.storageEndpoint });
     try {
       const e1 = await bad.describeInputs().catch((e) => e);
       expect(e1).toBeInstanceOf(InputDataError);

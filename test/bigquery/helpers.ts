@@ -1,3 +1,4 @@
+import type { BigQueryTarget } from '../../src/config/uri.ts';
 import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery/index.ts';
 import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../src/warehouse/bigquery/warehouse.ts';
 
@@ -21,8 +22,13 @@ export async function doubleWithPlays(n = 1000): Promise<BigQueryDouble> {
   return d;
 }
 
+/** The parsed target of bigquery://PROJECT/DATASET, as config/uri.ts hands it to the adapter. */
+export function bigQueryTarget(project: string, dataset: string): BigQueryTarget {
+  return { kind: 'bigquery', uri: `bigquery://${project}/${dataset}`, project, dataset };
+}
+
 export function warehouseOn(d: BigQueryDouble, extra: BigQueryWarehouseOptions = {}): BigQueryWarehouse {
-  return new BigQueryWarehouse(`bigquery://${PROJECT}/${DATASET}`, {
+  return new BigQueryWarehouse(bigQueryTarget(PROJECT, DATASET), {
     apiEndpoint: d.apiEndpoint,
     storageEndpoint: d.storageEndpoint,
     scratchDataset: SCRATCH,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from 'apache-arrow';
 import { generateSample } from '../../src/sample/generate.ts';
 import { BigQueryWarehouse } from '../../src/warehouse/bigquery/warehouse.ts';
+import { bigQueryTarget } from './helpers.ts';
 import { openWarehouse } from '../../src/warehouse/open.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
 import { featureParams, FEATURE_QUERIES, loadQuery } from '../../src/warehouse/queries.ts';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   d.read.batchRows = 500;
   // rows reach the client in no particular order, as from BigQuery: the adapter restores the contract order
   d.read.shuffleSeed = 7;
-  bq = new BigQueryWarehouse('bigquery://promo-parity/features', {
+  bq = new BigQueryWarehouse(bigQueryTarget('promo-parity', 'features'), {
     apiEndpoint: d.apiEndpoint,
     storageEndpoint: d.storageEndpoint,
     scratchDataset: 'scratch',

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { BigQueryWarehouse, type BigQueryWarehouseOptions } from '../../src/warehouse/bigquery/warehouse.ts';
+import { bigQueryTarget } from './helpers.ts';
 import { openDuckDB, sqlString } from '../../src/warehouse/duckdb/engine.ts';
 import { CONTRACT_TABLES, type ContractType } from '../../src/warehouse/tables.ts';
 import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery/index.ts';
@@ -60,7 +61,7 @@ export async function openBigQueryTarget(): Promise<BigQueryTarget> {
       return dataset;
     },
     open(dataset) {
-      return new BigQueryWarehouse(`bigquery://${project}/${dataset}`, {
+      return new BigQueryWarehouse(bigQueryTarget(project, dataset), {
         apiEndpoint: double.apiEndpoint,
         storageEndpoint: double.storageEndpoint,
         scratchDataset: SCRATCH,
@@ -78,7 +79,7 @@ export async function openBigQueryTarget(): Promise<BigQueryTarget> {
 async function openExternal(real: string | undefined, emulator: string | undefined): Promise<BigQueryTarget> {
   const { project, prefix } = real ? parseTargetUri(real) : { project: 'promoscore-test', prefix: 'promoscore_contract' };
   const made: string[] = [];
-  const open = (dataset: string) => new BigQueryWarehouse(`bigquery://${project}/${dataset}`, { jobName: 'contract', runId: 'contract', pollIntervalMs: 200 });
+  const open = (dataset: string) => new BigQueryWarehouse(bigQueryTarget(project, dataset), { jobName: 'contract', runId: 'contract', pollIntervalMs: 200 });
   return {
     label: real ? `BigQuery ${real}` : `emulator ${emulator}`,
     project,

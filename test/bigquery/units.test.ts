@@ -6,17 +6,22 @@ import { isRetryableGrpc, mapBigQueryError } from '../../src/warehouse/bigquery/
 import { expandForBigQuery } from '../../src/warehouse/bigquery/expand.ts';
 import { sanitizeLabels } from '../../src/warehouse/bigquery/labels.ts';
 import { toClientParams } from '../../src/warehouse/bigquery/params.ts';
-import { parseBigQueryUri } from '../../src/warehouse/bigquery/uri.ts';
+import { parseWarehouseUri } from '../../src/config/uri.ts';
 
-describe('parseBigQueryUri', () => {
+describe('bigquery:// URIs (parsed once, by config/uri.ts)', () => {
   it('splits project and dataset', () => {
-    expect(parseBigQueryUri('bigquery://my-project-1/promo_features')).toEqual({ projectId: 'my-project-1', datasetId: 'promo_features' });
+    expect(parseWarehouseUri('bigquery://my-project-1/promo_features')).toEqual({
+      kind: 'bigquery',
+      uri: 'bigquery://my-project-1/promo_features',
+      project: 'my-project-1',
+      dataset: 'promo_features',
+    });
   });
   it.each(['bigquery://p', 'bigquery://my-project/', 'bq://my-project/ds', 'bigquery://My_Project/ds', 'bigquery://my-project/bad-dataset', 'bigquery://my-project/ds/extra'])(
     'refuses %s as a usage error naming it',
     (uri) => {
-      expect(() => parseBigQueryUri(uri)).toThrow(UsageError);
-      expect(() => parseBigQueryUri(uri)).toThrow(uri);
+      expect(() => parseWarehouseUri(uri)).toThrow(UsageError);
+      expect(() => parseWarehouseUri(uri)).toThrow(uri);
     },
   );
 });

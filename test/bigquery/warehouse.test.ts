@@ -2,9 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, exitCodeOf, InfraError, InputDataError, UsageError } from '../../src/core/errors.ts';
 import { defaultJob } from '../../src/config/job.ts';
 import { BigQueryWarehouse } from '../../src/warehouse/bigquery/warehouse.ts';
+import { openWarehouse } from '../../src/warehouse/open.ts';
 import type { QueryRequest } from '../../src/warehouse/port.ts';
 import type { BigQueryDouble } from '../doubles/bigquery/index.ts';
-import { DATASET, doubleWithPlays, PROJECT, SCRATCH, warehouseOn } from './helpers.ts';
+import { bigQueryTarget, DATASET, doubleWithPlays, PROJECT, SCRATCH, warehouseOn } from './helpers.ts';
 
 const N = 5000;
 // The rows of features.plays the test query selects, computed here independently of any SQL engine.
@@ -210,9 +211,9 @@ describe('BigQueryWarehouse.query through the REST and Storage Read doubles', ()
     expect(d.rest.insertedJobs().at(-1)!.configuration.query.destinationTable).toBeUndefined();
   });
 
-  it('refuses a bad URI as a usage error', () => {
-    expect(() => new BigQueryWarehouse('bigquery://only-project')).toThrow(UsageError);
-    expect(() => new BigQueryWarehouse(`bigquery://${PROJECT}/${DATASET}`, { maximumBytesBilled: -5 })).toThrow(UsageError);
+  it('refuses a bad URI or option as a usage error', async () => {
+    await expect(openWarehouse('bigquery://only-project')).rejects.toThrow(UsageError);
+    expect(() => new BigQueryWarehouse(bigQueryTarget(PROJECT, DATASET), { maximumBytesBilled: -5 })).toThrow(UsageError);
   });
 });
 

@@ -15,7 +15,7 @@ afterAll(async () => {
 
 notifierContract('pubsub://', async () => {
   const t = await target.makeTopic();
-  const inner = createPubSubNotifier(t.topicUri, { apiEndpoint: target.apiEndpoint, initialDelayMs: 5 });
+  const inner = createPubSubNotifier(t.topicTarget, { apiEndpoint: target.apiEndpoint, initialDelayMs: 5 });
   let accepted = 0;
   const notifier: Notifier = {
     uri: inner.uri,

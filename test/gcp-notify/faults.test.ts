@@ -8,7 +8,8 @@ import { canonicalJson } from '../../src/core/hash.ts';
 import type { NotificationAttributes } from '../../src/notify/port.ts';
 import { createPubSubNotifier, type PubSubNotifierOptions } from '../../src/notify/pubsub/notifier.ts';
 import type { PubSubDouble } from '../doubles/pubsub/server.ts';
-import { openPubSubTarget, type PubSubTarget } from './target.ts';
+import { openNotifier } from '../../src/notify/open.ts';
+import { openPubSubTarget, topicTarget, type PubSubTarget } from './target.ts';
 
 let target: PubSubTarget;
 let double: PubSubDouble;
@@ -30,7 +31,7 @@ const attrs = (version: string): NotificationAttributes => ({
 });
 
 function notifierFor(topicUri: string, o: PubSubNotifierOptions = {}) {
-  return createPubSubNotifier(topicUri, { apiEndpoint: double.endpoint, initialDelayMs: 5, maxDelayMs: 20, ...o });
+  return createPubSubNotifier(topicTarget(topicUri), { apiEndpoint: double.endpoint, initialDelayMs: 5, maxDelayMs: 20, ...o });
 }
 
 const publishCalls = (mark: number) => double.calls.slice(mark).filter((c) => c.method === 'Publish');
@@ -111,9 +112,9 @@ describe('pubsub:// notifier', () => {
     expect(publishCalls(mark)).toHaveLength(0);
   });
 
-  it('rejects malformed URIs as usage errors', () => {
-    expect(() => createPubSubNotifier('pubsub://projects/p/topics/t')).toThrow(/project id/);
-    expect(() => createPubSubNotifier('pubsub://topics/x')).toThrow(/pubsub:\/\/projects\/PROJECT\/topics\/TOPIC/);
-    expect(() => createPubSubNotifier('pubsub://projects/my-project/topics/goog-x')).toThrow(/topic id/);
+  it('rejects malformed URIs as usage errors', async () => {
+    await expect(openNotifier('pubsub://projects/p/topics/t')).rejects.toThrow(/project id/);
+    await expect(openNotifier('pubsub://topics/x')).rejects.toThrow(/pubsub:\/\/projects\/PROJECT\/topics\/TOPIC/);
+    await expect(openNotifier('pubsub://projects/my-project/topics/goog-x')).rejects.toThrow(/topic id/);
   });
 });

@@ -9,7 +9,7 @@ import { InfraError } from '../../src/core/errors.ts';
 import type { NotificationAttributes } from '../../src/notify/port.ts';
 import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import { subscribeNotifications, type NotificationMeta } from '../../src/notify/pubsub/subscription.ts';
-import { eventually, openPubSubTarget, type PubSubTarget } from './target.ts';
+import { eventually, openPubSubTarget, subscriptionTarget, type PubSubTarget } from './target.ts';
 
 let target: PubSubTarget;
 let dbl: PubSubTarget;
@@ -41,8 +41,8 @@ describe('notification subscription', () => {
   it('a subscriber receives exactly the contract attributes the notifier sent', async () => {
     const t = await target.makeTopic();
     const got: { a: NotificationAttributes; meta: NotificationMeta }[] = [];
-    const sub = await subscribeNotifications(t.subscriptionUri, async (a, meta) => void got.push({ a, meta }), { apiEndpoint: target.apiEndpoint });
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: target.apiEndpoint });
+    const sub = await subscribeNotifications(t.subscriptionTarget, async (a, meta) => void got.push({ a, meta }), { apiEndpoint: target.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: target.apiEndpoint });
     const id = await notifier.publish(attrs('20261125-0001'));
     await eventually(() => got.length === 1, 'one notification');
     await sub.close();
@@ -59,14 +59,14 @@ describe('notification subscription', () => {
     const gate = deferred();
     let entered = 0;
     const sub = await subscribeNotifications(
-      t.subscriptionUri,
+      t.subscriptionTarget,
       async () => {
         entered++;
         await gate.promise;
       },
       { apiEndpoint: dbl.apiEndpoint },
     );
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: dbl.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: dbl.apiEndpoint });
     const id = await notifier.publish(attrs('v1'));
     await eventually(() => entered === 1, 'the callback to start');
     // the client batches acks for up to 100 ms: give an early ack every chance to show up
@@ -84,7 +84,7 @@ describe('notification subscription', () => {
     const seen: string[] = [];
     let fail = true;
     const sub = await subscribeNotifications(
-      t.subscriptionUri,
+      t.subscriptionTarget,
       async (a) => {
         seen.push(a.version);
         if (fail) {
@@ -94,7 +94,7 @@ describe('notification subscription', () => {
       },
       { apiEndpoint: dbl.apiEndpoint },
     );
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: dbl.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: dbl.apiEndpoint });
     const id = await notifier.publish(attrs('v7'));
     await eventually(() => seen.length === 2, 'the redelivery');
     expect(seen).toEqual(['v7', 'v7']);
@@ -109,7 +109,7 @@ describe('notification subscription', () => {
     const log: string[] = [];
     const gateA1 = deferred();
     const sub = await subscribeNotifications(
-      t.subscriptionUri,
+      t.subscriptionTarget,
       async (a) => {
         log.push(`start ${a.dataset}/${a.version}`);
         if (a.dataset === 'a' && a.version === 'v1') await gateA1.promise;
@@ -117,7 +117,7 @@ describe('notification subscription', () => {
       },
       { apiEndpoint: target.apiEndpoint },
     );
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: target.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: target.apiEndpoint });
     await notifier.publish(attrs('v1', 'a'));
     await notifier.publish(attrs('v2', 'a'));
     await notifier.publish(attrs('v3', 'a'));
@@ -136,7 +136,7 @@ describe('notification subscription', () => {
     const t = await dbl.makeTopic();
     const invalid: string[] = [];
     let called = 0;
-    const sub = await subscribeNotifications(t.subscriptionUri, async () => void called++, {
+    const sub = await subscribeNotifications(t.subscriptionTarget, async () => void called++, {
       apiEndpoint: dbl.apiEndpoint,
       onInvalid: (reason) => invalid.push(reason),
     });
@@ -152,7 +152,7 @@ describe('notification subscription', () => {
   });
 
   it('fails fast with InfraError on a subscription that does not exist', async () => {
-    const err = await subscribeNotifications(`pubsub://projects/${target.project}/subscriptions/nope-nope`, async () => {}, {
+    const err = await subscribeNotifications(subscriptionTarget(`pubsub://projects/${target.project}/subscriptions/nope-nope`), async () => {}, {
       apiEndpoint: target.apiEndpoint,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InfraError);
@@ -166,8 +166,8 @@ describe('notification subscription under stream faults', () => {
     const seen = new Set<string>();
     // the first stream breaks after one response; the client reconnects and leases come back
     dbl.double!.addFault({ method: 'StreamingPull', nth: 1, afterResponses: 1, code: 14 });
-    const sub = await subscribeNotifications(t.subscriptionUri, async (a) => void seen.add(a.version), { apiEndpoint: dbl.apiEndpoint });
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: dbl.apiEndpoint });
+    const sub = await subscribeNotifications(t.subscriptionTarget, async (a) => void seen.add(a.version), { apiEndpoint: dbl.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: dbl.apiEndpoint });
     for (let i = 0; i < 5; i++) await notifier.publish(attrs(`v${i}`));
     await eventually(() => seen.size === 5, 'all five versions');
     const streams = dbl.double!.calls.filter((c) => c.method === 'StreamingPull');

@@ -5,6 +5,7 @@
  * real Pub/Sub with Application Default Credentials when PROMOSCORE_TEST_PUBSUB_PROJECT is set
  * (topics and subscriptions are created and deleted).
  */
+import { parseNotifyUri, parseSubscriptionUri, type PubSubSubscriptionTarget, type PubSubTopicTarget } from '../../src/config/uri.ts';
 import { randomBytes } from 'node:crypto';
 import type { PubSub } from '@google-cloud/pubsub';
 import { inject } from 'vitest';
@@ -24,7 +25,15 @@ export interface PubSubTarget {
   double?: PubSubDouble;
   admin: PubSub;
   /** a fresh topic with an ordered subscription; names are unique per call */
-  makeTopic(): Promise<{ topic: string; subscription: string; topicUri: string; subscriptionUri: string }>;
+  makeTopic(): Promise<{
+    topic: string;
+    subscription: string;
+    topicUri: string;
+    subscriptionUri: string;
+    /** the URIs as config/uri.ts parses them for the adapters */
+    topicTarget: PubSubTopicTarget;
+    subscriptionTarget: PubSubSubscriptionTarget;
+  }>;
   close(): Promise<void>;
 }
 
@@ -58,6 +67,8 @@ export async function openPubSubTarget(opts: { forceDouble?: boolean; emulator?:
         subscription: sub.name,
         topicUri: `pubsub://${topic.name}`,
         subscriptionUri: `pubsub://${sub.name}`,
+        topicTarget: topicTarget(`pubsub://${topic.name}`),
+        subscriptionTarget: subscriptionTarget(`pubsub://${sub.name}`),
       };
     },
     async close() {
@@ -78,4 +89,18 @@ export async function eventually(check: () => boolean, what: string, limitMs = 1
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** `pubsub://projects/P/topics/T` parsed as config/uri.ts hands it to the notifier. */
+export function topicTarget(uri: string): PubSubTopicTarget {
+  const t = parseNotifyUri(uri);
+  if (t.kind !== 'pubsub-topic') throw new Error(`${uri} is not a Pub/Sub topic URI`);
+  return t;
+}
+
+/** `pubsub://projects/P/subscriptions/S` parsed as config/uri.ts hands it to the subscriber. */
+export function subscriptionTarget(uri: string): PubSubSubscriptionTarget {
+  const t = parseSubscriptionUri(uri);
+  if (t.kind !== 'pubsub-subscription') throw new Error(`${uri} is not a Pub/Sub subscription URI`);
+  return t;
 }

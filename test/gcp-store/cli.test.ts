@@ -39,7 +39,7 @@ describe('promoscore run to gs:// and pubsub://', () => {
   it('publishes the same snapshot as a local run and announces it with exactly the contract', async () => {
     const t = await ps.makeTopic();
     const received: NotificationAttributes[] = [];
-    const sub = await subscribeNotifications(t.subscriptionUri, async (a) => void received.push(a), { apiEndpoint: ps.apiEndpoint });
+    const sub = await subscribeNotifications(t.subscriptionTarget, async (a) => void received.push(a), { apiEndpoint: ps.apiEndpoint });
     const env = { STORAGE_EMULATOR_HOST: gcs.endpoint, PUBSUB_EMULATOR_HOST: ps.double!.endpoint };
     const common = ['--warehouse', `parquet:${sample}`, '--as-of', AS_OF, '--no-report'];
 

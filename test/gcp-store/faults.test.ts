@@ -7,7 +7,9 @@ import { seededBytes } from '../../src/core/rng.ts';
 import { ExitCode, InfraError, PreconditionFailedError, exitCodeOf } from '../../src/core/errors.ts';
 import { crc32cBase64 } from '../../src/core/hash.ts';
 import { createGcsStore, type GcsStoreOptions } from '../../src/store/gcs/store.ts';
+import { openStore } from '../../src/store/open.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
+import { gcsTarget } from './target.ts';
 
 const BUCKET = 'fault-bucket';
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -27,7 +29,7 @@ afterAll(async () => {
 
 function storeAt(opts: GcsStoreOptions = {}) {
   const prefix = `f${++counter}`;
-  const store = createGcsStore(`gs://${BUCKET}/${prefix}`, { apiEndpoint: double.endpoint, retry: { initialDelayMs: 1, maxDelayMs: 5 }, ...opts });
+  const store = createGcsStore(gcsTarget(`gs://${BUCKET}/${prefix}`), { apiEndpoint: double.endpoint, retry: { initialDelayMs: 1, maxDelayMs: 5 }, ...opts });
   return { store, prefix };
 }
 
@@ -91,7 +93,7 @@ describe('gs:// store under faults', () => {
   });
 
   it('does not retry what a retry cannot fix (404 bucket) and maps it to InfraError', async () => {
-    const store = createGcsStore('gs://no-such-bucket/p', { apiEndpoint: double.endpoint, retry: { initialDelayMs: 1 } });
+    const store = createGcsStore(gcsTarget('gs://no-such-bucket/p'), { apiEndpoint: double.endpoint, retry: { initialDelayMs: 1 } });
     const mark = double.requests.length;
     const err = await store.create('a', enc('a')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InfraError);
@@ -191,9 +193,9 @@ describe('gs:// store under faults', () => {
     expect(dec((await store.read('exists'))!.data)).toBe('first');
   });
 
-  it('rejects bad URIs and paths as usage errors', () => {
-    expect(() => createGcsStore('gs://UPPER/x')).toThrow(/bucket name/);
-    expect(() => createGcsStore('s3://b/x')).toThrow(/gs:\/\/BUCKET/);
+  it('rejects bad URIs and paths as usage errors', async () => {
+    await expect(openStore('gs://UPPER/x')).rejects.toThrow(/bucket name/);
+    await expect(openStore('s3://b/x')).rejects.toThrow(/gs:\/\/BUCKET/);
     const { store } = storeAt();
     expect(() => store.uriOf('../escape')).toThrow(/invalid store path/);
     expect(store.uriOf('ds/LATEST')).toBe(`${store.uri}/ds/LATEST`);

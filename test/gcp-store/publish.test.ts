@@ -22,6 +22,7 @@ import type { ObjectStore } from '../../src/store/port.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
 import { makeTable, manifestFields } from '../snapshot/fixtures.ts';
 import { eventually, openPubSubTarget, type PubSubTarget } from '../gcp-notify/target.ts';
+import { gcsTarget } from './target.ts';
 
 const DATASET = 'promo_scores';
 const CREATED = new Date('2026-11-25T06:00:00Z');
@@ -45,7 +46,7 @@ afterAll(async () => {
 });
 
 function gsStore(opts: { attempts?: number } = {}): ObjectStore {
-  return createGcsStore(`gs://snapshots/run${++n}`, {
+  return createGcsStore(gcsTarget(`gs://snapshots/run${++n}`), {
     apiEndpoint: gcs.endpoint,
     retry: { initialDelayMs: 1, maxDelayMs: 5, attempts: opts.attempts ?? 5 },
     // small shards still take the resumable path, as large ones do in production
@@ -71,9 +72,9 @@ describe('publishing a snapshot to gs:// and announcing it on pubsub://', () => 
   it('writes the same objects as a local publish, and a subscriber receives exactly the contract', async () => {
     const t = await ps.makeTopic();
     const received: NotificationAttributes[] = [];
-    const sub = await subscribeNotifications(t.subscriptionUri, async (a) => void received.push(a), { apiEndpoint: ps.apiEndpoint });
+    const sub = await subscribeNotifications(t.subscriptionTarget, async (a) => void received.push(a), { apiEndpoint: ps.apiEndpoint });
     const store = gsStore();
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: ps.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: ps.apiEndpoint });
     const mark = gcs.requests.length;
     const r = await publish(store, notifier, 5);
     expect(r.status).toBe('published');
@@ -109,7 +110,7 @@ describe('publishing a snapshot to gs:// and announcing it on pubsub://', () => 
   it('a 503 on the nth upload is retried and the snapshot verifies', async () => {
     const t = await ps.makeTopic();
     const store = gsStore();
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: ps.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: ps.apiEndpoint });
     const mark = gcs.requests.length;
     gcs.addFault({ op: 'upload', nth: 3, status: 503 });
     gcs.addFault({ op: 'upload-chunk', nth: 2, status: 503 });
@@ -123,7 +124,7 @@ describe('publishing a snapshot to gs:// and announcing it on pubsub://', () => 
   it('uploads failing for good give exit 5 and leave LATEST on the previous version', async () => {
     const t = await ps.makeTopic();
     const store = gsStore({ attempts: 2 });
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: ps.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: ps.apiEndpoint });
     await publish(store, notifier, 6);
     for (let i = 1; i <= 40; i++) gcs.addFault({ op: 'upload', nth: i, status: 503 });
     const err = await publish(store, notifier, 7).catch((e: unknown) => e);
@@ -137,7 +138,7 @@ describe('publishing a snapshot to gs:// and announcing it on pubsub://', () => 
   it('a notification that times out after LATEST moved gives exit 5; the rerun sends it', async () => {
     const t = await ps.makeTopic();
     const store = gsStore();
-    const slow = createPubSubNotifier(t.topicUri, { apiEndpoint: ps.apiEndpoint, publishTimeoutMs: 200, attempts: 2, initialDelayMs: 1 });
+    const slow = createPubSubNotifier(t.topicTarget, { apiEndpoint: ps.apiEndpoint, publishTimeoutMs: 200, attempts: 2, initialDelayMs: 1 });
     ps.double!.addFault({ method: 'Publish', nth: 1, delayMs: 2000 });
     ps.double!.addFault({ method: 'Publish', nth: 2, delayMs: 2000 });
     const err = await publish(store, slow, 8).catch((e: unknown) => e);
@@ -147,7 +148,7 @@ describe('publishing a snapshot to gs:// and announcing it on pubsub://', () => 
     expect(await readLatestVerified(store, DATASET)).toMatchObject({ ok: true, version: V(8) });
     expect(ps.double!.published(t.topic)).toHaveLength(0);
 
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: ps.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: ps.apiEndpoint });
     const again = await publish(store, notifier, 8);
     await notifier.close();
     expect(again.notified).toBe(true);

@@ -4,6 +4,7 @@
  * Default Credentials when PROMOSCORE_TEST_GCS_URI=gs://BUCKET/PREFIX is set.
  */
 import { randomBytes } from 'node:crypto';
+import { parseStoreUri, type GcsTarget as GcsUri } from '../../src/config/uri.ts';
 import { createGcsStore, makeGcsClient, type GcsStoreOptions } from '../../src/store/gcs/store.ts';
 import type { ObjectStore } from '../../src/store/port.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
@@ -36,7 +37,7 @@ export async function openGcsTarget(): Promise<GcsTarget> {
     return {
       label: real ? `Cloud Storage ${real}` : `emulator ${emulator}`,
       async makeStore(opts = {}) {
-        return createGcsStore(`${base}/t-${randomBytes(6).toString('hex')}`, { apiEndpoint, retry: { initialDelayMs: 50 }, ...opts });
+        return createGcsStore(gcsTarget(`${base}/t-${randomBytes(6).toString('hex')}`), { apiEndpoint, retry: { initialDelayMs: 50 }, ...opts });
       },
       async cleanup(store) {
         for (const o of await store.list('')) await store.delete(o.path);
@@ -49,7 +50,7 @@ export async function openGcsTarget(): Promise<GcsTarget> {
   return {
     label: 'GCS double',
     async makeStore(opts = {}) {
-      return createGcsStore(`gs://promoscore-test/t-${randomBytes(6).toString('hex')}`, {
+      return createGcsStore(gcsTarget(`gs://promoscore-test/t-${randomBytes(6).toString('hex')}`), {
         apiEndpoint: double.endpoint,
         retry: FAST_RETRY,
         ...opts,
@@ -58,4 +59,11 @@ export async function openGcsTarget(): Promise<GcsTarget> {
     async cleanup() {},
     close: () => double.close(),
   };
+}
+
+/** `gs://BUCKET/PREFIX` parsed as config/uri.ts hands it to the adapter. */
+export function gcsTarget(uri: string): GcsUri {
+  const t = parseStoreUri(uri);
+  if (t.kind !== 'gcs') throw new Error(`${uri} is not a gs:// URI`);
+  return t;
 }

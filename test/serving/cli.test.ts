@@ -115,7 +115,7 @@ describe('promoscore serve (child process)', () => {
     const target = await openPubSubTarget({ forceDouble: true });
     cleanups.push(() => target.close());
     const t = await target.makeTopic();
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: target.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: target.apiEndpoint });
     cleanups.push(() => notifier.close());
     const { dir, store } = await tempStore();
     await publishWithWriter(store, notifier, { version: 'v1', asOf: '2026-11-24', rows: makeRows(100, 9) });

@@ -17,7 +17,7 @@ describe('reloads from a Pub/Sub subscription (gRPC double)', () => {
     const target = await openPubSubTarget({ forceDouble: true });
     cleanups.push(() => target.close());
     const t = await target.makeTopic();
-    const notifier = createPubSubNotifier(t.topicUri, { apiEndpoint: target.apiEndpoint });
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: target.apiEndpoint });
     cleanups.push(() => notifier.close());
     const store = new MemoryStore();
     // the cache reads through a view of the store whose reads of v2 can be made to fail
@@ -36,7 +36,7 @@ describe('reloads from a Pub/Sub subscription (gRPC double)', () => {
     });
     const cache = new ScoreCache({ store: view, dataset: 'promo', retries: 0 });
     const swapsAtAck: string[] = [];
-    const source = pubsubSource(t.subscriptionUri, { apiEndpoint: target.apiEndpoint });
+    const source = pubsubSource(t.subscriptionTarget, { apiEndpoint: target.apiEndpoint });
     const reloader = await followNotifications(cache, {
       start: (handler) =>
         source.start((m) =>

@@ -16,9 +16,7 @@ import { silentLogger, type Logger } from '../../observability/log.ts';
 import type { NotificationAttributes, Notifier } from '../port.ts';
 import { InvalidNotificationError, toContractAttributes } from './attributes.ts';
 import { grpcCodeOf, isRetryableGrpc, makePubSub, type PubSubClientOptions } from './client.ts';
-import { parseTopicUri } from './uri.ts';
-
-export { parseTopicUri, parseSubscriptionUri } from './uri.ts';
+import type { PubSubTopicTarget } from '../../config/uri.ts';
 
 export interface PubSubNotifierOptions extends PubSubClientOptions {
   /** deadline of one Publish RPC (default 30 s) */
@@ -32,8 +30,9 @@ export interface PubSubNotifierOptions extends PubSubClientOptions {
   pubsub?: PubSub;
 }
 
-export function createPubSubNotifier(uri: string, opts: PubSubNotifierOptions = {}): Notifier {
-  const topicRes = parseTopicUri(uri);
+/** A notifier on the topic config/uri.ts parsed from `pubsub://projects/P/topics/T`. */
+export function createPubSubNotifier(topicRes: PubSubTopicTarget, opts: PubSubNotifierOptions = {}): Notifier {
+  const uri = topicRes.uri;
   const attempts = opts.attempts ?? 5;
   const initialDelayMs = opts.initialDelayMs ?? 200;
   const maxDelayMs = opts.maxDelayMs ?? 5000;

@@ -1,3 +1,4 @@
+import type { PubSubSubscriptionTarget } from '../../config/uri.ts';
 import { subscribeNotifications, type NotificationSubscription, type SubscribeOptions } from './subscription.ts';
 import type { NotificationSource } from '../port.ts';
 
@@ -6,12 +7,12 @@ import type { NotificationSource } from '../port.ts';
  * attributes against the contract, runs one dataset's messages in order, and acks when the handler
  * resolves). Our verdict maps onto it: ack → resolve, nack → reject (redelivered).
  */
-export function pubsubSource(uri: string, opts: SubscribeOptions = {}): NotificationSource {
+export function pubsubSource(target: PubSubSubscriptionTarget, opts: SubscribeOptions = {}): NotificationSource {
   let sub: NotificationSubscription | null = null;
   return {
     async start(handler) {
       sub = await subscribeNotifications(
-        uri,
+        target,
         async (attributes) => {
           let verdict: 'ack' | 'nack' | null = null;
           await handler({ attributes, ack: () => (verdict ??= 'ack'), nack: () => (verdict ??= 'nack') });

@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../../observability/log.ts';
 import type { NotificationAttributes } from '../port.ts';
 import { toContractAttributes } from './attributes.ts';
 import { grpcCodeOf, makePubSub, type PubSubClientOptions } from './client.ts';
-import { parseSubscriptionUri } from './uri.ts';
+import type { PubSubSubscriptionTarget } from '../../config/uri.ts';
 
 export interface NotificationMeta {
   messageId: string;
@@ -42,12 +42,13 @@ export interface NotificationSubscription {
   close(): Promise<void>;
 }
 
+/** Subscribes to the subscription config/uri.ts parsed from `pubsub://projects/P/subscriptions/S`. */
 export async function subscribeNotifications(
-  uri: string,
+  res: PubSubSubscriptionTarget,
   handler: NotificationHandler,
   opts: SubscribeOptions = {},
 ): Promise<NotificationSubscription> {
-  const res = parseSubscriptionUri(uri);
+  const uri = res.uri;
   const log = opts.logger ?? silentLogger;
   const ownsClient = !opts.pubsub;
   const pubsub = opts.pubsub ?? makePubSub(res.project, opts);

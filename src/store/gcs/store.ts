@@ -19,11 +19,10 @@ import { InfraError, PreconditionFailedError } from '../../core/errors.ts';
 import { crc32cBase64 } from '../../core/hash.ts';
 import { silentLogger, type Logger } from '../../observability/log.ts';
 import type { ObjectInfo, ObjectStore, ReadResult } from '../port.ts';
-import { checkStorePath, parseGsUri } from './uri.ts';
+import type { GcsTarget } from '../../config/uri.ts';
+import { checkStorePath } from './object-path.ts';
 import { nativeCrc32cGenerator } from './crc32c.ts';
 import { DEFAULT_RETRY, httpStatusOf, isRetryable, TransferMismatch, withRetry, type RetryPolicy } from './retry.ts';
-
-export { parseGsUri } from './uri.ts';
 
 export interface GcsStoreOptions {
   /** e.g. http://127.0.0.1:4443 for a local double or emulator; requests then carry no credentials */
@@ -41,8 +40,11 @@ export interface GcsStoreOptions {
 
 const DEFAULT_RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
 
-export function createGcsStore(uri: string, opts: GcsStoreOptions = {}): ObjectStore {
-  const { bucket: bucketName, prefix } = parseGsUri(uri);
+/** A store on the bucket and prefix config/uri.ts parsed from `gs://BUCKET/PREFIX`. */
+export function createGcsStore(target: GcsTarget, opts: GcsStoreOptions = {}): ObjectStore {
+  const bucketName = target.bucket;
+  // object names are the prefix's segments and then the store path
+  const prefix = target.prefix ? target.prefix + '/' : '';
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const threshold = opts.resumableThreshold ?? DEFAULT_RESUMABLE_THRESHOLD;
   const chunkSize = opts.resumableChunkSize;
@@ -141,7 +143,7 @@ export function createGcsStore(uri: string, opts: GcsStoreOptions = {}): ObjectS
   }
 
   return {
-    uri: `gs://${bucketName}${prefix ? '/' + prefix.slice(0, -1) : ''}`,
+    uri: target.uri,
 
     create(path, data, o) {
       return upload(path, data, '0', o?.contentType ?? 'application/octet-stream');

@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors.ts';
 import { expandTables } from '../emulate/index.ts';
-import { qualifiedTable, type BigQueryLocation } from './uri.ts';
+import { qualifiedTable, type BigQueryLocation } from './names.ts';
 
 /** Replaces the table placeholders of a sql/ file, asking `resolve` for each table's SQL name. */
 export type TableExpander = (sql: string, resolve: (table: string) => string) => string;

@@ -3,7 +3,7 @@ import type { BigQueryReadClient } from '@google-cloud/bigquery-storage';
 import { InfraError } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../observability/log.ts';
 import { isRetryableGrpc, mapBigQueryError } from './errors.ts';
-import { tableResource } from './uri.ts';
+import { tableResource } from './names.ts';
 
 export interface TableRef {
   projectId: string;

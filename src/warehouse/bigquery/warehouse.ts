@@ -13,7 +13,8 @@ import { expandForBigQuery, type TableExpander } from './expand.ts';
 import { sanitizeLabels } from './labels.ts';
 import { toClientParams } from './params.ts';
 import { readTableArrow, type TableRef } from './storage-read.ts';
-import { parseBigQueryUri, type BigQueryLocation } from './uri.ts';
+import type { BigQueryTarget } from '../../config/uri.ts';
+import type { BigQueryLocation } from './names.ts';
 
 
 export interface BigQueryWarehouseOptions {
@@ -94,10 +95,10 @@ export class BigQueryWarehouse implements Warehouse {
 
   private readonly opts: BigQueryWarehouseOptions;
 
-  constructor(uri: string, opts: BigQueryWarehouseOptions = {}) {
+  constructor(target: BigQueryTarget, opts: BigQueryWarehouseOptions = {}) {
     this.opts = opts;
-    this.loc = parseBigQueryUri(uri);
-    this.uri = `bigquery://${this.loc.projectId}/${this.loc.datasetId}`;
+    this.loc = { projectId: target.project, datasetId: target.dataset };
+    this.uri = target.uri;
     this.log = opts.log ?? silentLogger;
     if (opts.scratchDataset !== undefined && !/^[A-Za-z0-9_]{1,1024}$/.test(opts.scratchDataset)) {
       throw new UsageError(`scratch dataset "${opts.scratchDataset}" is not a valid BigQuery dataset id`);
@@ -327,6 +328,6 @@ export class BigQueryWarehouse implements Warehouse {
   }
 }
 
-export function openBigQueryWarehouse(uri: string, opts: BigQueryWarehouseOptions = {}): BigQueryWarehouse {
-  return new BigQueryWarehouse(uri, opts);
+export function openBigQueryWarehouse(target: BigQueryTarget, opts: BigQueryWarehouseOptions = {}): BigQueryWarehouse {
+  return new BigQueryWarehouse(target, opts);
 }
