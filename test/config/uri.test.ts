@@ -32,6 +32,10 @@ describe('warehouse URIs', () => {
       path: '/srv/data/w.duckdb',
     });
     expect(parseWarehouseUri('duckdb:/abs/w.duckdb')).toMatchObject({ path: '/abs/w.duckdb' });
+    // the spellings the warehouse opener has always accepted
+    expect(parseWarehouseUri('duckdb:///abs/w.duckdb')).toMatchObject({ path: '/abs/w.duckdb' });
+    expect(parseWarehouseUri('duckdb:file:///abs/w.duckdb')).toMatchObject({ path: '/abs/w.duckdb' });
+    expect(parseWarehouseUri('parquet:file:///abs/export')).toMatchObject({ kind: 'parquet', dir: '/abs/export' });
     expect(parseWarehouseUri('parquet:export')).toMatchObject({ kind: 'parquet', dir: resolve('export') });
   });
 
