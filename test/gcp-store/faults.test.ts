@@ -193,6 +193,73 @@ describe('gs:// store under faults', () => {
     expect(dec((await store.read('exists'))!.data)).toBe('first');
   });
 
+  it.each([404, 410])('a resumable session that expires (%i) is restarted as a new session, from the first byte', async (status) => {
+    const { store, prefix } = storeAt({ resumableThreshold: 1024, resumableChunkSize: 256 * 1024 });
+    const data = seeded(1024 * 1024 + 100, 11);
+    double.addFault({ op: 'upload-chunk', nth: 2, status, expireSession: true });
+    const mark = double.requests.length;
+    const info = await store.create(`expired-${status}.arrow`, data);
+    const reqs = requestsSince(mark).filter((r) => r.path.startsWith('/upload/'));
+    expect(reqs.filter((r) => r.method === 'POST')).toHaveLength(2); // two sessions
+    expect(reqs.some((r) => r.status === status)).toBe(true);
+    const stored = double.getObject(BUCKET, `${prefix}/expired-${status}.arrow`)!;
+    expect(Buffer.compare(stored.data, Buffer.from(data))).toBe(0);
+    expect(info.generation).toBe(stored.generation);
+  });
+
+  it('restarts an expiring session a bounded number of times, then fails with exit 5', async () => {
+    const { store, prefix } = storeAt({ resumableThreshold: 1 });
+    for (let i = 1; i <= 6; i++) double.addFault({ op: 'upload-chunk', nth: i, status: 410, expireSession: true });
+    const mark = double.requests.length;
+    const err = await store.create('never', seeded(3000, 2)).catch((e: unknown) => e);
+    double.clearFaults();
+    expect(err).toBeInstanceOf(InfraError);
+    expect((err as Error).message).toContain(`gs://${BUCKET}/${prefix}/never`);
+    expect((err as Error).message).toContain('410');
+    // the first session and 2 restarts
+    expect(requestsSince(mark).filter((r) => r.path.startsWith('/upload/') && r.method === 'POST')).toHaveLength(3);
+    expect(double.getObject(BUCKET, `${prefix}/never`)).toBeUndefined();
+  });
+
+  it('a retried resumable create after a restart recognises its own completed write', async () => {
+    const { store, prefix } = storeAt({ resumableThreshold: 1 });
+    // the final chunk lands, its answer is lost, and the session is gone by the time the client asks again
+    double.addFault({ op: 'upload-chunk', nth: 1, status: 503, afterApply: true, expireSession: true });
+    const info = await store.create('landed', seeded(4000, 4)).catch((e: unknown) => e);
+    double.clearFaults();
+    expect(info).not.toBeInstanceOf(Error);
+    expect((info as { generation: string }).generation).toBe(double.getObject(BUCKET, `${prefix}/landed`)!.generation);
+  });
+
+  it('deletes are preconditioned on the generation: a retry never removes what another writer put there since', async () => {
+    const { store, prefix } = storeAt();
+    const first = await store.create('d/obj', enc('old'));
+    double.addFault({ op: 'delete', nth: 1, status: 503, afterApply: true, concurrentWrite: enc('new') });
+    const mark = double.requests.length;
+    const err = await store.delete('d/obj').catch((e: unknown) => e);
+    const deletes = requestsSince(mark).filter((r) => r.method === 'DELETE');
+    expect(deletes.length).toBeGreaterThanOrEqual(1);
+    expect(deletes.every((r) => r.query.ifGenerationMatch === first.generation)).toBe(true);
+    // the object another writer stored after the first attempt is still there
+    expect(dec(double.getObject(BUCKET, `${prefix}/d/obj`)!.data)).toBe('new');
+    expect(err).toBeInstanceOf(PreconditionFailedError);
+  });
+
+  it('a retried delete whose first attempt was applied succeeds; deleting an absent object is a no-op', async () => {
+    const { store, prefix } = storeAt();
+    const info = await store.create('d/gone', enc('x'));
+    double.addFault({ op: 'delete', nth: 1, status: 503, afterApply: true });
+    const mark = double.requests.length;
+    await store.delete('d/gone');
+    expect(double.getObject(BUCKET, `${prefix}/d/gone`)).toBeUndefined();
+    const deletes = requestsSince(mark).filter((r) => r.method === 'DELETE');
+    expect(deletes.map((r) => [r.status, r.query.ifGenerationMatch])).toEqual([
+      [503, info.generation],
+      [404, info.generation],
+    ]);
+    await store.delete('d/never-was');
+  });
+
   it('rejects bad URIs and paths as usage errors', async () => {
     await expect(openStore('gs://UPPER/x')).rejects.toThrow(/bucket name/);
     await expect(openStore('s3://b/x')).rejects.toThrow(/gs:\/\/BUCKET/);

@@ -7,7 +7,9 @@
  *   refuses bytes that arrive damaged, and the crc32c the service reports back is compared again;
  *   every download is checked against the `x-goog-hash` the service sends.
  * - Objects at or above `resumableThreshold` go up as resumable uploads; a failed attempt resumes the
- *   same session from the offset the service persisted.
+ *   same session from the offset the service persisted; a session the service no longer knows
+ *   (404/410) is replaced by a new one, at most `resumableSessionRestarts` times.
+ * - delete: only the generation a stat just saw (`ifGenerationMatch`), so retries are safe too.
  * - Retries (503, 429, ...) happen here, with the client's own retries off: writes are always
  *   preconditioned, and when a retried write meets a 412, the object is checked for being our own
  *   earlier attempt (same size, crc32c and md5) before the failure is reported.
@@ -32,6 +34,8 @@ export interface GcsStoreOptions {
   resumableThreshold?: number;
   /** chunk size of resumable uploads, a multiple of 256 KiB (default: the whole object in one request) */
   resumableChunkSize?: number;
+  /** new sessions started for one upload after its session expired (404/410); default 2 */
+  resumableSessionRestarts?: number;
   retry?: Partial<RetryPolicy>;
   logger?: Logger;
   /** a ready client (tests, or a caller sharing one) */
@@ -48,6 +52,7 @@ export function createGcsStore(target: GcsTarget, opts: GcsStoreOptions = {}): O
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const threshold = opts.resumableThreshold ?? DEFAULT_RESUMABLE_THRESHOLD;
   const chunkSize = opts.resumableChunkSize;
+  const sessionRestarts = opts.resumableSessionRestarts ?? 2;
   if (chunkSize !== undefined && (chunkSize <= 0 || chunkSize % (256 * 1024) !== 0)) {
     throw new InfraError(`resumableChunkSize ${chunkSize} is not a positive multiple of 256 KiB`);
   }
@@ -89,56 +94,66 @@ export function createGcsStore(target: GcsTarget, opts: GcsStoreOptions = {}): O
     const resumable = buf.byteLength >= threshold;
     const preconditionOpts = { ifGenerationMatch: expected };
     let sessionUri: string | undefined;
-    try {
-      return await withRetry(policy, async (attempt, retried) => {
-        const file = bucket.file(key);
-        try {
-          if (resumable) {
-            sessionUri ??= await startSession(file, buf.byteLength, contentType, crc32c, md5Hash, preconditionOpts);
-            await file.save(buf, {
-              uri: sessionUri,
-              resumable: true,
-              validation: false,
-              chunkSize,
-              metadata: { contentType, contentLength: buf.byteLength },
-              preconditionOpts,
-            });
-          } else {
-            await file.save(buf, {
-              resumable: false,
-              validation: false,
-              metadata: { contentType, crc32c, md5Hash },
-              preconditionOpts,
-            });
-          }
-        } catch (err) {
-          const status = httpStatusOf(err);
-          // An expired or unknown session: the next attempt starts a new one.
-          if (resumable && status === 404) sessionUri = undefined;
-          if (status === 412 && retried && !resumable) {
-            // An earlier attempt may have been applied with its response lost.
-            const cur = await statRaw(path);
-            if (cur && Number(cur.size) === buf.byteLength && cur.crc32c === crc32c && cur.md5Hash === md5Hash) {
-              log.debug('retried upload found its own earlier write', { object: where(path), attempt });
-              return toInfo(path, cur);
+    let restarts = 0;
+    for (;;) {
+      try {
+        return await withRetry(policy, async (attempt, retried) => {
+          const file = bucket.file(key);
+          try {
+            if (resumable) {
+              sessionUri ??= await startSession(file, buf.byteLength, contentType, crc32c, md5Hash, preconditionOpts);
+              await file.save(buf, {
+                uri: sessionUri,
+                resumable: true,
+                validation: false,
+                chunkSize,
+                metadata: { contentType, contentLength: buf.byteLength },
+                preconditionOpts,
+              });
+            } else {
+              await file.save(buf, {
+                resumable: false,
+                validation: false,
+                metadata: { contentType, crc32c, md5Hash },
+                preconditionOpts,
+              });
             }
+          } catch (err) {
+            const status = httpStatusOf(err);
+            if (status === 412 && (retried || restarts > 0)) {
+              // An earlier attempt (or an expired session's last chunk) may have been applied with its response lost.
+              const cur = await statRaw(path);
+              if (cur && Number(cur.size) === buf.byteLength && cur.crc32c === crc32c && cur.md5Hash === md5Hash) {
+                log.debug('retried upload found its own earlier write', { object: where(path), attempt, restarts });
+                return toInfo(path, cur);
+              }
+            }
+            if (status !== undefined && isRetryable(err)) log.warn('storage write failed, retrying', { object: where(path), status, attempt });
+            throw err;
           }
-          if (status !== undefined && isRetryable(err)) log.warn('storage write failed, retrying', { object: where(path), status, attempt });
-          throw err;
+          const md = file.metadata as Record<string, unknown>;
+          if (md.crc32c !== crc32c) {
+            if (expected === '0') await bucket.file(key).delete({ ifGenerationMatch: md.generation as string }).catch(() => undefined);
+            throw new InfraError(`${where(path)}: the service reports crc32c ${String(md.crc32c)}, the bytes sent have ${crc32c}`);
+          }
+          return toInfo(path, md);
+        });
+      } catch (err) {
+        if (err instanceof InfraError || err instanceof PreconditionFailedError) throw err;
+        const status = httpStatusOf(err);
+        // A session the service no longer knows (expired, 404, or gone, 410) cannot be resumed: start
+        // a new one from the first byte, a bounded number of times. The precondition still holds.
+        if (resumable && sessionUri !== undefined && (status === 404 || status === 410) && restarts < sessionRestarts) {
+          restarts++;
+          sessionUri = undefined;
+          log.warn('resumable upload session expired, starting a new one', { object: where(path), status, restart: restarts });
+          continue;
         }
-        const md = file.metadata as Record<string, unknown>;
-        if (md.crc32c !== crc32c) {
-          if (expected === '0') await bucket.file(key).delete({ ifGenerationMatch: md.generation as string }).catch(() => undefined);
-          throw new InfraError(`${where(path)}: the service reports crc32c ${String(md.crc32c)}, the bytes sent have ${crc32c}`);
+        if (status === 412) {
+          throw new PreconditionFailedError(path, `${where(path)} ${expected === '0' ? 'already exists' : `is not at generation ${expected}`}`);
         }
-        return toInfo(path, md);
-      });
-    } catch (err) {
-      if (err instanceof InfraError || err instanceof PreconditionFailedError) throw err;
-      if (httpStatusOf(err) === 412) {
-        throw new PreconditionFailedError(path, `${where(path)} ${expected === '0' ? 'already exists' : `is not at generation ${expected}`}`);
+        throw infra(path, restarts > 0 ? `upload (after ${restarts} new sessions)` : 'upload', err);
       }
-      throw infra(path, 'upload', err);
     }
   }
 
@@ -193,9 +208,17 @@ export function createGcsStore(target: GcsTarget, opts: GcsStoreOptions = {}): O
 
     async delete(path) {
       const key = keyOf(path);
+      // Preconditioned like every write: only the generation seen here is deleted, so a retry after
+      // a lost response never removes an object another writer stored in between.
+      const cur = await statRaw(path);
+      if (!cur) return;
+      const generation = String(cur.generation);
       try {
-        await withRetry(policy, () => bucket.file(key).delete({ ignoreNotFound: true }));
+        await withRetry(policy, () => bucket.file(key).delete({ ifGenerationMatch: generation, ignoreNotFound: true }));
       } catch (err) {
+        if (httpStatusOf(err) === 412) {
+          throw new PreconditionFailedError(path, `${where(path)} is no longer generation ${generation} (written again while being deleted); left in place`);
+        }
         throw infra(path, 'delete', err);
       }
     },

@@ -41,6 +41,13 @@ export interface Fault {
   lieAboutCrc32c?: boolean;
   /** for resumable chunk uploads: persist only this many bytes of the chunk, then fail */
   persistBytes?: number;
+  /**
+   * for resumable chunk uploads: the session expires (is forgotten) and the chunk is answered with
+   * `status` (404 unless set; GCS also uses 410); with afterApply, the final chunk is written first
+   */
+  expireSession?: boolean;
+  /** for deletes with afterApply: another writer stores these bytes under the name before the failure is answered */
+  concurrentWrite?: Uint8Array;
 }
 
 export interface RequestRecord {
@@ -284,6 +291,7 @@ export async function startGcsDouble(opts: GcsDoubleOptions = {}): Promise<GcsDo
     const obj = currentObject(b, objectName, url);
     checkPreconditions(obj, url.searchParams, 'write');
     b.objects.delete(objectName);
+    if (fault?.concurrentWrite) commit(b, objectName, Buffer.from(fault.concurrentWrite), 'application/octet-stream', {}, new URLSearchParams());
     if (fault) throw new HttpError(fault.status ?? 503, 'injected failure after delete', 'backendError');
     res.writeHead(204);
     res.end();
@@ -424,6 +432,10 @@ export async function startGcsDouble(opts: GcsDoubleOptions = {}): Promise<GcsDo
       return sendIncomplete(res, s);
     }
     const fault = takeFault('upload-chunk');
+    if (fault?.expireSession && !fault.afterApply) {
+      sessions.delete(s.id);
+      throw new HttpError(fault.status ?? 404, 'No such upload session (expired).', 'notFound');
+    }
     if (fault && fault.persistBytes === undefined && !fault.afterApply) {
       throw new HttpError(fault.status ?? 503, 'injected failure', 'backendError');
     }
@@ -492,6 +504,8 @@ export async function startGcsDouble(opts: GcsDoubleOptions = {}): Promise<GcsDo
     }
     s.done = true;
     s.committed = objectResource(obj);
+    // expireSession with afterApply: the object is written, then the session is forgotten before any retry can ask
+    if (fault?.afterApply && fault.expireSession) sessions.delete(s.id);
     if (fault?.afterApply) throw new HttpError(fault.status ?? 503, 'injected failure after the write', 'backendError');
     sendJson(res, 200, s.committed);
   }
