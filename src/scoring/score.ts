@@ -5,17 +5,15 @@
  */
 import { DataType, Float32, Float64, makeVector, Table, Uint32, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { InputDataError } from '../core/errors.ts';
-import type { AllocationSection, Certificate, LicensorCapAllocation, MarketAllocation, SurfaceAllocation } from '../snapshot/contract.ts';
-import { relativeGap, solveMarket } from './allocate/solve.ts';
-import type { MarketProblem } from './allocate/problem.ts';
-import { CANDIDATE_NUMERIC_COLUMNS, CANDIDATE_STRING_COLUMNS, SURFACE_NUMERIC_COLUMNS, type CandidateNumericColumn } from './features.ts';
+import { allocateMarkets } from './allocate/markets.ts';
+import { CANDIDATE_NUMERIC_COLUMNS, CANDIDATE_STRING_COLUMNS, type CandidateNumericColumn } from './features.ts';
+import { buildGroups, marketCapacity } from './groups.ts';
 import { firstNonFinite, numericColumn, stringColumn } from './kernels/columns.ts';
-import { allocateKernelOutput, kernelConstants, type KernelOutput } from './kernels/fused.ts';
+import { allocateKernelOutput, kernelConstants } from './kernels/fused.ts';
 import { scoreKernelSimd } from './kernels/simd/fused-simd.ts';
 import { intern, normalFromHash, rowKeyHashes } from './kernels/keys.ts';
 import { fitBetaPriors } from './kernels/priors.ts';
-import { INELIGIBLE_MASK, Reason } from './reasons.ts';
-import { rhoOf, type ScoringSpec } from './spec.ts';
+import type { ScoringSpec } from './spec.ts';
 import type { ScoreContext, ScoreInput, ScoreOutput } from './stage.ts';
 
 /** Diagnostic columns after the contract columns, all float64, in this order. */
@@ -42,16 +40,6 @@ export const DIAGNOSTIC_COLUMNS = [
   'forecast_impressions',
 ] as const;
 
-interface Groups {
-  count: number;
-  /** per row */
-  group: Int32Array;
-  market: string[];
-  surface: string[];
-  capacity: Float64Array;
-  baseline: Float64Array;
-}
-
 export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): ScoreOutput {
   const cand = input.candidates;
   const n = cand.numRows;
@@ -70,7 +58,7 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
   const surfaces = intern(strings.surface);
   const licensors = intern(strings.licensor_id);
   const runs = marketRuns(markets.ids, markets.values, strings);
-  const groups = buildGroups(input, spec, markets, surfaces);
+  const groups = buildGroups(input.surfaces, spec, markets, surfaces);
 
   // Priors per (market, surface): skips toward the group's skip rates (fallback: organic baseline),
   // saves toward the group's save rates (fallback: the group's pooled save rate).
@@ -109,10 +97,23 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     out,
   );
 
-  const share = new Float64Array(n);
-  const netScore = new Float32Array(n);
-  const totals = marketCapacity(input, spec);
-  const allocation = allocateMarkets(spec, ctx, runs, markets.values, totals, groups, licensors, num.licensor_max_share, out, share, netScore);
+  const allocated = allocateMarkets({
+    allocation: spec.allocation,
+    warmStart: ctx.warmStart,
+    marketNames: markets.values,
+    runs,
+    marketCapacity: marketCapacity(input.surfaces, spec),
+    groups,
+    licensors,
+    licensorMaxShare: num.licensor_max_share,
+    value: out.value,
+    headroom: out.headroom,
+    upper: out.upper,
+    skipExcess: out.skipExcess,
+    reason: out.reason,
+  });
+  const { share, allocation } = allocated;
+  const netScore = Float32Array.from(allocated.netValue);
 
   const boost = new Float32Array(n);
   for (let r = 0; r < n; r++) boost[r] = 1 + share[r] * k.boostRoom;
@@ -158,7 +159,7 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     value: f64(out.value),
     headroom: f64(out.headroom),
     skip_upper: f64(out.skipUpper),
-    reason: makeVector({ type: new Uint32(), data: out.reason }),
+    reason: makeVector({ type: new Uint32(), data: allocated.reason }),
   };
   for (const c of DIAGNOSTIC_COLUMNS) columns[c] = f64(diag[c]);
   return { table: new Table(columns), allocation };
@@ -192,221 +193,4 @@ function marketRuns(ids: Int32Array, names: string[], strings: Record<string, Ve
   }
   starts[runs] = ids.length;
   return starts;
-}
-
-function buildGroups(
-  input: ScoreInput,
-  spec: ScoringSpec,
-  markets: { ids: Int32Array; values: string[] },
-  surfaces: { ids: Int32Array; values: string[] },
-): Groups {
-  const st = input.surfaces;
-  const sm = stringColumn(st, 'surfaces', 'market');
-  const ss = stringColumn(st, 'surfaces', 'surface');
-  const snum = Object.fromEntries(SURFACE_NUMERIC_COLUMNS.map((c) => [c, numericColumn(st, 'surfaces', c)])) as Record<
-    (typeof SURFACE_NUMERIC_COLUMNS)[number],
-    Float64Array
-  >;
-  const table = new Map<string, number>();
-  for (let i = 0; i < st.numRows; i++) {
-    const key = `${sm.get(i)}\u0000${ss.get(i)}`;
-    if (table.has(key)) throw new InputDataError(`surfaces: duplicate row for market ${sm.get(i)} surface ${ss.get(i)}`);
-    for (const c of SURFACE_NUMERIC_COLUMNS) {
-      if (!Number.isFinite(snum[c][i]) || snum[c][i] < 0) {
-        throw new InputDataError(`surfaces: column ${c} must be finite and >= 0 (market ${sm.get(i)} surface ${ss.get(i)})`);
-      }
-    }
-    table.set(key, i);
-  }
-  const n = markets.ids.length;
-  const S = surfaces.values.length;
-  const group = new Int32Array(n);
-  const index = new Map<number, number>();
-  const market: string[] = [];
-  const surface: string[] = [];
-  const capacity: number[] = [];
-  const baseline: number[] = [];
-  for (let r = 0; r < n; r++) {
-    const key = markets.ids[r] * S + surfaces.ids[r];
-    let g = index.get(key);
-    if (g === undefined) {
-      g = market.length;
-      index.set(key, g);
-      const m = markets.values[markets.ids[r]];
-      const s = surfaces.values[surfaces.ids[r]];
-      market.push(m);
-      surface.push(s);
-      const row = table.get(`${m}\u0000${s}`);
-      if (row === undefined) {
-        capacity.push(0);
-        baseline.push(spec.allocation.default_skip_baseline);
-      } else {
-        capacity.push(rhoOf(spec, m, s, snum.max_promoted_share[row]) * snum.daily_impressions[row]);
-        const oi = snum.organic_impressions[row];
-        baseline.push(oi > 0 ? Math.min(1, snum.organic_skips[row] / oi) : spec.allocation.default_skip_baseline);
-      }
-    }
-    group[r] = g;
-  }
-  return {
-    count: market.length,
-    group,
-    market,
-    surface,
-    capacity: Float64Array.from(capacity),
-    baseline: Float64Array.from(baseline),
-  };
-}
-
-/** Promoted capacity of each market over every surface of the surfaces table: sum_s rho_ms * F_ms. */
-function marketCapacity(input: ScoreInput, spec: ScoringSpec): Map<string, number> {
-  const st = input.surfaces;
-  const sm = stringColumn(st, 'surfaces', 'market');
-  const ss = stringColumn(st, 'surfaces', 'surface');
-  const daily = numericColumn(st, 'surfaces', 'daily_impressions');
-  const shareCol = numericColumn(st, 'surfaces', 'max_promoted_share');
-  const totals = new Map<string, number>();
-  for (let i = 0; i < st.numRows; i++) {
-    const m = String(sm.get(i));
-    totals.set(m, (totals.get(m) ?? 0) + rhoOf(spec, m, String(ss.get(i)), shareCol[i]) * daily[i]);
-  }
-  return totals;
-}
-
-/**
- * Solves each market's LP over its contiguous rows, writes share, score and the binding-constraint
- * reason bits, and returns the manifest's allocation section.
- */
-function allocateMarkets(
-  spec: ScoringSpec,
-  ctx: ScoreContext,
-  runs: Int32Array,
-  marketNames: string[],
-  totals: Map<string, number>,
-  groups: Groups,
-  licensors: { ids: Int32Array; values: string[] },
-  maxShare: Float64Array,
-  out: KernelOutput,
-  share: Float64Array,
-  netScore: Float32Array,
-): AllocationSection {
-  const tau = spec.allocation.skip_tolerance;
-  const localOfGroup = new Int32Array(groups.count).fill(-1);
-  const localOfLicensor = new Int32Array(licensors.values.length).fill(-1);
-  const result: MarketAllocation[] = [];
-  let primal = 0;
-  let dual = 0;
-  let maxViolation = 0;
-  let scale = 0;
-  for (let mk = 0; mk < marketNames.length; mk++) {
-    const from = runs[mk];
-    const to = runs[mk + 1];
-    const market = marketNames[mk];
-    const rows = to - from;
-    // Local ids of the market's surfaces (groups) and licensors, in order of first appearance.
-    const groupIds: number[] = [];
-    const licensorIds: number[] = [];
-    const surface = new Int32Array(rows);
-    const licensor = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) {
-      const r = from + i;
-      const g = groups.group[r];
-      if (localOfGroup[g] < 0) {
-        localOfGroup[g] = groupIds.length;
-        groupIds.push(g);
-      }
-      surface[i] = localOfGroup[g];
-      const l = licensors.ids[r];
-      if (localOfLicensor[l] < 0) {
-        localOfLicensor[l] = licensorIds.length;
-        licensorIds.push(l);
-      }
-      licensor[i] = localOfLicensor[l];
-    }
-    const total = totals.get(market) ?? 0;
-    const kappa = new Float64Array(licensorIds.length).fill(-1);
-    for (let i = 0; i < rows; i++) {
-      const l = licensor[i];
-      if (kappa[l] < 0) {
-        const ms = maxShare[from + i];
-        kappa[l] = ms >= 0 ? Math.min(1, ms) : spec.allocation.kappa_default;
-      }
-    }
-    const problem: MarketProblem = {
-      value: out.value.subarray(from, to),
-      headroom: out.headroom.subarray(from, to),
-      upper: out.upper.subarray(from, to),
-      skipExcess: out.skipExcess.subarray(from, to),
-      surface,
-      licensor,
-      capacity: Float64Array.from(groupIds, (g) => groups.capacity[g]),
-      licensorCap: kappa.map((k) => k * total),
-    };
-    const warm = ctx.warmStart?.markets.find((m) => m.market === market);
-    const sol = solveMarket(problem, {
-      tolerance: spec.allocation.tolerance,
-      maxIterations: spec.allocation.max_iterations,
-      warmStart: warm
-        ? {
-            capacity: Float64Array.from(groupIds, (g) => warm.surfaces.find((s) => s.surface === groups.surface[g])?.capacity_price ?? 0),
-            skip: Float64Array.from(groupIds, (g) => warm.surfaces.find((s) => s.surface === groups.surface[g])?.skip_price ?? 0),
-          }
-        : undefined,
-    });
-
-    for (let i = 0; i < rows; i++) {
-      const r = from + i;
-      const x = sol.x[i];
-      share[r] = x;
-      const ub = out.upper[r];
-      if (!(ub > 0)) continue;
-      const g = surface[i];
-      const l = licensor[i];
-      netScore[r] = out.value[r] - sol.capacityPrice[g] - sol.licensorPrice[l] - sol.skipPrice[g] * out.skipExcess[r];
-      let reason = out.reason[r];
-      if (x >= ub * (1 - 1e-9)) reason |= Reason.FULL_BOOST;
-      else {
-        if (x > 0) reason |= Reason.PARTIAL_BOOST;
-        else if (out.value[r] > 0) reason |= Reason.NOT_ALLOCATED;
-        if (out.value[r] > 0) {
-          if (sol.capacityPrice[g] > 0) reason |= Reason.SURFACE_CAP_BINDING;
-          if (sol.licensorPrice[l] > 0) reason |= Reason.LICENSOR_CAP_BINDING;
-          if (sol.skipPrice[g] > 0 && out.skipExcess[r] > 0) reason |= Reason.SKIP_BUDGET_BINDING;
-        }
-      }
-      out.reason[r] = reason;
-    }
-
-    const surfaceEntries: SurfaceAllocation[] = groupIds.map((g, i) => ({
-      surface: groups.surface[g],
-      capacity: problem.capacity[i],
-      skip_baseline: groups.baseline[g],
-      skip_tolerance: tau,
-      used: sol.capacityUsed[i],
-      capacity_price: sol.capacityPrice[i],
-      skip_price: sol.skipPrice[i],
-    }));
-    surfaceEntries.sort((a, b) => (a.surface < b.surface ? -1 : a.surface > b.surface ? 1 : 0));
-    const capEntries: LicensorCapAllocation[] = licensorIds.map((l, i) => ({
-      licensor_id: licensors.values[l],
-      cap: problem.licensorCap[i],
-      used: sol.licensorUsed[i],
-      price: sol.licensorPrice[i],
-    }));
-    capEntries.sort((a, b) => (a.licensor_id < b.licensor_id ? -1 : a.licensor_id > b.licensor_id ? 1 : 0));
-    result.push({ market, surfaces: surfaceEntries, licensor_caps: capEntries, certificate: sol.certificate });
-    primal += sol.certificate.primal;
-    dual += sol.certificate.dual_bound;
-    maxViolation = Math.max(maxViolation, sol.certificate.max_violation);
-    for (let i = 0; i < rows; i++) scale += Math.abs(problem.value[i] * problem.headroom[i] * problem.upper[i]);
-    for (const g of groupIds) localOfGroup[g] = -1;
-    for (const l of licensorIds) localOfLicensor[l] = -1;
-  }
-  const certificate: Certificate = {
-    primal,
-    dual_bound: dual,
-    gap: relativeGap(dual, primal, scale),
-    max_violation: maxViolation,
-  };
-  return { tolerance: spec.allocation.tolerance, certificate, markets: result };
 }
