@@ -8,6 +8,7 @@ import { InputDataError } from '../core/errors.ts';
 import { allocateMarkets } from './allocate/markets.ts';
 import { CANDIDATE_NUMERIC_COLUMNS, CANDIDATE_STRING_COLUMNS, type CandidateNumericColumn } from './features.ts';
 import { buildGroups, marketCapacity } from './groups.ts';
+import { rankerScores } from './ranker-score.ts';
 import { firstNonFinite, numericColumn, stringColumn } from './kernels/columns.ts';
 import { allocateKernelOutput, kernelConstants } from './kernels/fused.ts';
 import { scoreKernelSimd } from './kernels/simd/fused-simd.ts';
@@ -113,7 +114,7 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     reason: out.reason,
   });
   const { share, allocation } = allocated;
-  const netScore = Float32Array.from(allocated.netValue);
+  const netScore = rankerScores(allocated.netValue, share, out.upper);
 
   const boost = new Float32Array(n);
   for (let r = 0; r < n; r++) boost[r] = 1 + share[r] * k.boostRoom;

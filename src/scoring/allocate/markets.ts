@@ -7,6 +7,7 @@
 import type { AllocationSection, Certificate, LicensorCapAllocation, MarketAllocation, SurfaceAllocation } from '../../snapshot/contract.ts';
 import type { Groups, Interned } from '../groups.ts';
 import { Reason } from '../reasons.ts';
+import { FULL_BOOST_RATIO } from '../ranker-score.ts';
 import type { MarketProblem } from './problem.ts';
 import { relativeGap, solveMarket } from './solve.ts';
 
@@ -122,7 +123,7 @@ export function allocateMarkets(input: AllocateMarketsInput): AllocateMarketsRes
       const l = licensor[i];
       netValue[r] = value[r] - sol.capacityPrice[g] - sol.licensorPrice[l] - sol.skipPrice[g] * skipExcess[r];
       let bits = reason[r];
-      if (x >= ub * (1 - 1e-9)) bits |= Reason.FULL_BOOST;
+      if (x >= ub * FULL_BOOST_RATIO) bits |= Reason.FULL_BOOST;
       else {
         if (x > 0) bits |= Reason.PARTIAL_BOOST;
         else if (value[r] > 0) bits |= Reason.NOT_ALLOCATED;
