@@ -9,6 +9,7 @@ import { register as registerSampleData } from './sample-data.ts';
 import { register as registerServe } from './serve.ts';
 import { register as registerSnapshots } from './snapshots.ts';
 import { register as registerSimulate } from './simulate.ts';
+import { register as registerDoctor } from './doctor.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -49,5 +50,6 @@ registerSnapshots(program);
 registerExplain(program);
 registerServe(program);
 registerSimulate(program);
+registerDoctor(program);
 
 await program.parseAsync(process.argv);
