@@ -29,7 +29,7 @@ Examples:
   $ promoscore run                                  # embedded defaults: sample data, DuckDB, ./.promoscore/store
   $ promoscore run --job jobs/nightly.yaml --as-of 2026-11-25
   $ promoscore snapshots list
-  $ promoscore explain --track 4uLU6hMCjMI75M1A2tKUQC --market SE --surface radio
+  $ promoscore explain --track GCD0gTbSXq0V617XFalp6i --market SE --surface radio
 
 Exit codes: 0 published or already published, 2 usage/config error, 3 input data failed validation,
 4 output failed a gate, 5 infrastructure failure (safe to retry), 6 lost a race to a concurrent run.`,

@@ -8,10 +8,12 @@ import { ScoreCache } from '../serving/loader.ts';
 import { openNotificationSource } from '../notify/open.ts';
 import { followNotifications, pollLatest, type Reloader } from '../serving/reload.ts';
 import { action } from './exit.ts';
+import { resolveConfig } from '../config/resolve.ts';
 
 interface ServeFlags {
+  job?: string;
   store?: string;
-  dataset: string;
+  dataset?: string;
   subscription?: string;
   port: string;
   host: string;
@@ -40,8 +42,9 @@ export function register(program: Command): void {
       'Serve the latest verified snapshot over HTTP: loads it into memory, answers score lookups, and\n' +
         'hot-swaps newer versions as they are announced (Pub/Sub or the local outbox) or as LATEST moves.',
     )
-    .option('--store <uri>', `gs://BUCKET/PREFIX | file://DIR (default: ${DEFAULT_STORE_URI})`)
-    .option('--dataset <name>', 'snapshot dataset to serve', 'promo_scores')
+    .option('--job <file>', 'job definition whose store and dataset to serve')
+    .option('--store <uri>', `gs://BUCKET/PREFIX | file://DIR (env PROMOSCORE_STORE; default: ${DEFAULT_STORE_URI})`)
+    .option('--dataset <name>', "snapshot dataset to serve (default: the job's, else promo_scores)")
     .option('--subscription <uri>', 'pubsub://projects/P/subscriptions/S | file://PATH.ndjson (default: poll LATEST)')
     .option('--port <n>', 'TCP port (0: any free port)', '8080')
     .option('--host <addr>', 'address to bind; loopback unless you mean to expose it', '127.0.0.1')
@@ -65,7 +68,7 @@ Examples:
   $ promoscore serve --store gs://my-bucket/promoscore --subscription pubsub://projects/my-proj/subscriptions/promo-serving
   $ promoscore serve --subscription file://./.promoscore/outbox.ndjson --port 9090
   $ promoscore serve --shards 1/4 --host 0.0.0.0                 # one of four replicas, reachable from other hosts
-  $ curl 'http://127.0.0.1:8080/v1/scores/4uLU6hMCjMI75M1A2tKUQC?market=SE&surface=radio'
+  $ curl 'http://127.0.0.1:8080/v1/scores/GCD0gTbSXq0V617XFalp6i?market=SE&surface=radio'
 
 Stops cleanly on SIGTERM or SIGINT (in-flight requests finish, pending notifications are redelivered).`,
     )
@@ -79,7 +82,9 @@ Stops cleanly on SIGTERM or SIGINT (in-flight requests finish, pending notificat
         const maxBatch = intFlag('--max-batch', flags.maxBatch, 1, 100_000);
         const concurrency = intFlag('--concurrency', flags.concurrency, 1, 64);
         const jitterMs = intFlag('--jitter', flags.jitter, 0, 600_000);
-        if (!DATASET.test(flags.dataset)) throw new UsageError(`--dataset: "${flags.dataset}" must be letters, digits, _ . -`);
+        // flag > PROMOSCORE_STORE > job file > default, as every command (config/resolve.ts)
+        const { store: storeUri, dataset } = resolveConfig({ job: flags.job, store: flags.store, dataset: flags.dataset });
+        if (!DATASET.test(dataset)) throw new UsageError(`--dataset: "${dataset}" must be letters, digits, _ . -`);
         if (!flags.host.trim()) throw new UsageError('--host: empty address');
         let shards: ShardSelection | null = null;
         if (flags.shards !== undefined) {
@@ -89,9 +94,9 @@ Stops cleanly on SIGTERM or SIGINT (in-flight requests finish, pending notificat
             throw new UsageError(`--shards: ${(err as Error).message}`);
           }
         }
-        const log = createLogger({ format: flags.logFormat as LogFormat | undefined, labels: { command: 'serve', dataset: flags.dataset } });
-        const store = await openStore(flags.store ?? DEFAULT_STORE_URI);
-        const cache = new ScoreCache({ store, dataset: flags.dataset, shards, concurrency, jitterMs, logger: log });
+        const log = createLogger({ format: flags.logFormat as LogFormat | undefined, labels: { command: 'serve', dataset } });
+        const store = await openStore(storeUri);
+        const cache = new ScoreCache({ store, dataset, shards, concurrency, jitterMs, logger: log });
         const source = flags.subscription
           ? await openNotificationSource(flags.subscription, { flag: '--subscription', intervalMs: Math.min(pollMs, 500), logger: log })
           : null;
