@@ -20,7 +20,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Starts serve, waits until it answers /readyz, returns the version it serves, stops it. */
 async function servedVersion(args: string[], env: Record<string, string | undefined>): Promise<string | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--poll-interval', '50', '--jitter', '0', ...args], {
+  const child = spawn(process.execPath, [ENTRY, 'serve', '--port', '0', '--poll-interval', '50', '--jitter', '0', ...args], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
     env: { ...process.env, PROMOSCORE_LOG_FORMAT: 'json', PROMOSCORE_STORE: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
