@@ -7,7 +7,7 @@
  *   node bench/gcs.ts
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { seededBytes as seeded } from '../src/core/rng.ts';
+import { seededBytes as seeded } from '../test/support/seeded-bytes.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -17,7 +17,8 @@ import { OutboxNotifier } from '../src/notify/outbox/notifier.ts';
 import { snapshotStats } from '../src/snapshot/manifest.ts';
 import { publishSnapshot } from '../src/snapshot/publish.ts';
 import { readVersionTable, verifyVersion } from '../src/snapshot/snapshot-reader.ts';
-import { bucketIndices, encodeShards } from '../src/snapshot/write-shards.ts';
+import { encodeShards } from '../src/snapshot/write-shards.ts';
+import { bucketIndices } from '../test/support/bucket-indices.ts';
 import { LocalStore } from '../src/store/local/store.ts';
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -89,7 +89,3 @@ export const QualityConfigSchema = z
 
 export type QualityConfig = z.infer<typeof QualityConfigSchema>;
 export type QualityPolicy = 'fail' | 'drop' | 'warn';
-
-export function defaultQualityConfig(): QualityConfig {
-  return QualityConfigSchema.parse({});
-}

@@ -18,7 +18,7 @@ import type { QueryResult, Warehouse } from '../warehouse/port.ts';
 import { ensureDefaultSample } from '../cli/sample-data.ts';
 import { openStore } from '../store/open.ts';
 import { openNotifier } from '../notify/open.ts';
-import { readLatest, readManifest } from '../snapshot/read.ts';
+import { readLatest } from '../snapshot/read.ts';
 import { versionId } from '../snapshot/version.ts';
 import { finishPublished, publishSnapshot, type PublishResult } from '../snapshot/publish.ts';
 import type { ScoreOutput } from '../scoring/stage.ts';

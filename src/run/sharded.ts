@@ -5,7 +5,7 @@ import type { Notifier } from '../notify/port.ts';
 import type { ObjectStore } from '../store/port.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import { loadQuery } from '../warehouse/queries.ts';
-import { paths, type AllocationSection, type Certificate, type Manifest, type ShardEntry } from '../snapshot/contract.ts';
+import { paths, type AllocationSection, type Certificate, type ShardEntry } from '../snapshot/contract.ts';
 import { encodeShards } from '../snapshot/write-shards.ts';
 import { publishSnapshot, putShard, type FaultHook, type PublishResult } from '../snapshot/publish.ts';
 import { readLatest, verifyShardBytes } from '../snapshot/read.ts';

@@ -42,8 +42,3 @@ export function compareAsOf(a: string, b: string): number {
   const kb = b.length === 10 ? `${b}T00` : b;
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
-
-/** True when `v` looks like a version id (what store paths may hold). */
-export function isVersionId(v: string): boolean {
-  return /^\d{8}(T\d{2})?-[0-9a-f]{12}(-f[0-9a-z]+)?$/.test(v);
-}

@@ -73,20 +73,6 @@ export function bucketOfRows(table: Table, buckets: number): Int32Array {
   return bucketOfRow;
 }
 
-/** Row indices of each bucket, in table order. */
-export function bucketIndices(table: Table, buckets: number): Int32Array[] {
-  const bucketOfRow = bucketOfRows(table, buckets);
-  const counts = new Int32Array(buckets);
-  for (let r = 0; r < bucketOfRow.length; r++) counts[bucketOfRow[r]]++;
-  const out = Array.from(counts, (c) => new Int32Array(c));
-  const fill = new Int32Array(buckets);
-  for (let r = 0; r < bucketOfRow.length; r++) {
-    const b = bucketOfRow[r];
-    out[b][fill[b]++] = r;
-  }
-  return out;
-}
-
 /**
  * Splits the scoring output into one Arrow IPC file per non-empty bucket (rows keep their table
  * order), with the checksums the manifest records. Same table → byte-identical shards. An empty table

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { seededBytes } from '../../src/core/rng.ts';
+import { seededBytes } from '../support/seeded-bytes.ts';
 import { PreconditionFailedError } from '../../src/core/errors.ts';
 import type { ObjectStore } from '../../src/store/port.ts';
 

@@ -3,7 +3,7 @@
  * fail): retries of safe operations, lost responses, integrity checks, resumable sessions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededBytes } from '../../src/core/rng.ts';
+import { seededBytes } from '../support/seeded-bytes.ts';
 import { ExitCode, InfraError, PreconditionFailedError, exitCodeOf } from '../../src/core/errors.ts';
 import { crc32cBase64 } from '../../src/core/hash.ts';
 import { createGcsStore, type GcsStoreOptions } from '../../src/store/gcs/store.ts';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openNotifier } from '../../src/notify/open.ts';
-import { OutboxNotifier, readOutbox } from '../../src/notify/outbox/notifier.ts';
+import { OutboxNotifier } from '../../src/notify/outbox/notifier.ts';
+import { readOutbox } from '../support/outbox.ts';
 import { notifierContract } from '../contracts/notifier.contract.ts';
 
 notifierContract('local outbox', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readOutbox } from '../../src/notify/outbox/notifier.ts';
+import { readOutbox } from '../support/outbox.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { readVersionTable } from '../../src/snapshot/snapshot-reader.ts';
 import { LocalStore } from '../../src/store/local/store.ts';

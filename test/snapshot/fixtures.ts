@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import {
   Field, Float32, Float64, Int32, makeData, RecordBatch, Schema, Struct, Table, Uint32, Utf8, vectorFromArray,
 } from 'apache-arrow';
-import { OutboxNotifier, readOutbox } from '../../src/notify/outbox/notifier.ts';
+import { OutboxNotifier } from '../../src/notify/outbox/notifier.ts';
+import { readOutbox } from '../support/outbox.ts';
 import type { ManifestFields } from '../../src/snapshot/manifest.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildManifest, manifestBytes, quantiles, snapshotStats } from '../../src/snapshot/manifest.ts';
-import { compareAsOf, isVersionId, versionId } from '../../src/snapshot/version.ts';
+import { compareAsOf, versionId } from '../../src/snapshot/version.ts';
+
+/** The version id shape the store paths hold: date or date-hour, 12 hex digits, an optional forced suffix. */
+const isVersionId = (v: string): boolean => /^\d{8}(T\d{2})?-[0-9a-f]{12}(-f[0-9a-z]+)?$/.test(v);
 import { encodeShards } from '../../src/snapshot/write-shards.ts';
 import { FORMAT_VERSION } from '../../src/snapshot/contract.ts';
 import { makeColumns, makeTable, manifestFields } from './fixtures.ts';

@@ -2,9 +2,10 @@ import { Field, Float64, Schema, Table, tableFromIPC, Utf8, vectorFromArray, mak
 import { describe, expect, it } from 'vitest';
 import { OutputGateError } from '../../src/core/errors.ts';
 import { bucketOf } from '../../src/core/hash.ts';
-import { bucketIndices, bucketOfRows, encodeShards, shardFileName } from '../../src/snapshot/write-shards.ts';
+import { bucketOfRows, encodeShards, shardFileName } from '../../src/snapshot/write-shards.ts';
+import { bucketIndices } from '../support/bucket-indices.ts';
 import { partitionRows } from '../../src/snapshot/partition.ts';
-import { takeRows } from '../../src/snapshot/take.ts';
+import { takeRows } from '../support/take-rows.ts';
 import { tableToIPC } from 'apache-arrow';
 import { crc32cBase64, sha256Hex } from '../../src/core/hash.ts';
 import { makeColumns, makeTable, SCHEMA } from './fixtures.ts';

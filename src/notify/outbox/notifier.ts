@@ -54,24 +54,3 @@ export class OutboxNotifier implements Notifier {
 
   async close(): Promise<void> {}
 }
-
-/** Every message in an outbox file, in append order (an absent file is an empty outbox). */
-export async function readOutbox(file: string): Promise<OutboxMessage[]> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as OutboxMessage;
-      } catch {
-        throw new InfraError(`outbox ${file} line ${i + 1} is not JSON`);
-      }
-    });
-}

@@ -45,7 +45,3 @@ export interface MarketSolution {
   /** rows evaluated over all pricing passes: full ones, the core's and the sample's */
   pricedRows: number;
 }
-
-export function problemSize(p: MarketProblem): { rows: number; surfaces: number; licensors: number } {
-  return { rows: p.value.length, surfaces: p.capacity.length, licensors: p.licensorCap.length };
-}

@@ -61,8 +61,6 @@ export const COMPAT_MACROS: readonly string[] = [
 /** BigQuery type names DuckDB spells differently (STRING, BOOL, DATE are shared). */
 const TYPE_NAMES: Record<string, string> = { FLOAT64: 'DOUBLE', INT64: 'BIGINT', NUMERIC: 'DECIMAL(38, 9)' };
 
-type CallRewrite = (args: string[], name: string, at: number) => string;
-
 function intervalDays(arg: Token[], fn: string, at: number): string {
   const t = trimTokens(arg);
   const first = t[0];

@@ -1,5 +1,5 @@
 import { DataType, makeData, RecordBatch, Struct, Table, type Data } from 'apache-arrow';
-import { UsageError } from '../core/errors.ts';
+import { UsageError } from '../../src/core/errors.ts';
 
 /**
  * Gathers rows of an Arrow table by index into one record batch, column by column, copying raw
