@@ -32,7 +32,7 @@ function kernelSql(): string {
       SELECT *, impressions + sa + sb AS nn,
              (skips + sa) / (impressions + sa + sb) AS skip_rate,
              (saves + va) / (impressions + va + vb) AS save_rate,
-             impressions_7d / ${k.forecastDays} AS forecast
+             recent_impressions / ${k.forecastDays} AS forecast
       FROM feat),
     w AS (
       SELECT *,

@@ -1,6 +1,7 @@
 -- candidates: one row per (campaign, targeted market, targeted surface) with its eligibility
 -- inputs and engagement features; columns and order are the contract of src/scoring/features.ts.
 -- Parameters: @as_of DATE, @window_days INT64 (engagement window [as_of - window_days, as_of)),
+-- @forecast_days INT64 (impressions of [as_of - forecast_days, as_of): the forecast's basis),
 -- @markets ARRAY<STRING> (empty = every market; a task's share of markets otherwise).
 WITH targeted AS (
   SELECT
@@ -36,10 +37,10 @@ engagement AS (
     SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.skips AS FLOAT64), 0)) AS promoted_skips,
     SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.saves AS FLOAT64), 0)) AS promoted_saves,
     SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 28 DAY), CAST(e.streams AS FLOAT64), 0)) AS streams_28d,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 7 DAY), CAST(e.impressions AS FLOAT64), 0)) AS impressions_7d,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @forecast_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS recent_impressions,
     SUM(IF(e.promoted AND e.event_date = DATE_SUB(@as_of, INTERVAL 1 DAY), CAST(e.impressions AS FLOAT64), 0)) AS promoted_impressions_1d
   FROM {{engagement_daily}} AS e
-  WHERE e.event_date >= DATE_SUB(@as_of, INTERVAL GREATEST(@window_days, 28) DAY)
+  WHERE e.event_date >= DATE_SUB(@as_of, INTERVAL GREATEST(@window_days, 28, @forecast_days) DAY)
     AND e.event_date < @as_of
   GROUP BY e.track_id, e.market, e.surface
 ),
@@ -75,7 +76,7 @@ SELECT
   CAST(COALESCE(e.promoted_skips, 0) AS FLOAT64) AS promoted_skips,
   CAST(COALESCE(e.promoted_saves, 0) AS FLOAT64) AS promoted_saves,
   CAST(COALESCE(m.market_streams_28d, 0) AS FLOAT64) AS market_streams_28d,
-  CAST(COALESCE(e.impressions_7d, 0) AS FLOAT64) AS impressions_7d,
+  CAST(COALESCE(e.recent_impressions, 0) AS FLOAT64) AS recent_impressions,
   CAST(COALESCE(e.promoted_impressions_1d, 0) AS FLOAT64) AS promoted_impressions_1d
 FROM targeted AS g
 LEFT JOIN {{licensors}} AS l ON l.licensor_id = g.licensor_id

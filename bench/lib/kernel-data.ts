@@ -20,7 +20,7 @@ export function kernelData(n: number): { input: KernelInput; perRow: Record<stri
     saves: col(),
     promoted_impressions: col(),
     market_streams_28d: col(),
-    impressions_7d: col(),
+    recent_impressions: col(),
     promoted_impressions_1d: col(),
   };
   const group = new Int32Array(n);
@@ -44,7 +44,7 @@ export function kernelData(n: number): { input: KernelInput; perRow: Record<stri
     d.saves[r] = Math.floor(imp * rand() * 0.05);
     d.promoted_impressions[r] = Math.floor(imp * rand() * 0.3);
     d.market_streams_28d[r] = Math.floor(rand() * 50000);
-    d.impressions_7d[r] = Math.floor(imp / 4);
+    d.recent_impressions[r] = Math.floor(imp / 4);
     d.promoted_impressions_1d[r] = Math.floor(rand() * 3000);
   }
   const perRow: Record<string, Float64Array> = { ...d, grp: Float64Array.from(group) };

@@ -153,7 +153,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       const sharded = shard.count > 1;
       const markets = sharded ? await clock.time('bins', () => marketsOfTask(warehouse, shard, labels)) : undefined;
       if (sharded) log.info('task markets', { task: shard.index, count: shard.count, markets });
-      const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days, markets });
+      const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days, forecastDays: spec.engagement.forecast_days, markets });
       const requests = ['candidates', 'surfaces'].map((name) => ({ name, sql: loadQuery(name), params, labels }));
       if (opts.dryRun) {
         const dry = await Promise.all(requests.map((r) => warehouse.dryRun(r)));

@@ -34,8 +34,8 @@ export const CANDIDATE_NUMERIC_COLUMNS = [
   'promoted_saves',
   /** streams of the track in the market over the last 28 days, all surfaces (activity eligibility) */
   'market_streams_28d',
-  /** impressions over the last 7 days (forecast basis: daily forecast = impressions_7d / 7) */
-  'impressions_7d',
+  /** impressions over the last engagement.forecast_days days (daily forecast = recent_impressions / forecast_days) */
+  'recent_impressions',
   /** promoted impressions of this campaign's row yesterday (pacing) */
   'promoted_impressions_1d',
 ] as const;

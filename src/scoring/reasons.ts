@@ -42,7 +42,7 @@ export const REASON_DESCRIPTIONS: Record<ReasonName, string> = {
   TRACK_TOO_NEW: 'the track was released too recently (minimum track age in the scoring spec)',
   LOW_ACTIVITY: 'the track has too few streams in this market over the last 28 days',
   NO_CAPACITY: 'this market and surface has no promoted capacity (no surface_capacity row, or a zero share)',
-  NO_FORECAST: 'no impressions are forecast for this row (none in the last 7 days), so a boost would do nothing',
+  NO_FORECAST: 'no impressions are forecast for this row (none in the last engagement.forecast_days days), so a boost would do nothing',
   GUARDRAIL: 'the pessimistic skip rate is above the hard skip limit: listeners skip it too often',
   NO_VALUE: 'its value per impression is not positive (low saves or high skips outweigh the commission)',
   EXPLORATION_BONUS: 'it received an exploration bonus because it has little promoted exposure so far',

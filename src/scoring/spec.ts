@@ -23,8 +23,8 @@ const eligibilitySchema = z.strictObject({
 const engagementSchema = z.strictObject({
   /** days of engagement the SQL side aggregates (informational here, the queries read it) */
   window_days: z.number().int().positive().default(28),
-  /** days behind the impression forecast (daily forecast = impressions_7d / forecast_days) */
-  forecast_days: z.number().int().positive().default(7),
+  /** days behind the impression forecast: the SQL sums them (@forecast_days), the kernel divides by them */
+  forecast_days: z.number().int().positive().max(366).default(7),
 });
 
 const priorSchema = z.strictObject({

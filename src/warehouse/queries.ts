@@ -24,6 +24,8 @@ export function loadQuery(name: string): string {
 export interface FeatureParamOptions {
   /** engagement window in days, [as_of - window_days, as_of); default 28 */
   windowDays?: number;
+  /** days of impressions behind the forecast, [as_of - forecast_days, as_of); default 7 */
+  forecastDays?: number;
   /** restrict to these markets (a task's share); empty or absent = every market */
   markets?: readonly string[];
 }
@@ -40,9 +42,14 @@ export function featureParams(asOf: string, opts: FeatureParamOptions = {}): Rec
   if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 366) {
     throw new UsageError(`window_days must be an integer from 1 to 366, got ${windowDays}`);
   }
+  const forecastDays = opts.forecastDays ?? 7;
+  if (!Number.isInteger(forecastDays) || forecastDays < 1 || forecastDays > 366) {
+    throw new UsageError(`forecast_days must be an integer from 1 to 366, got ${forecastDays}`);
+  }
   return {
     as_of: { type: 'DATE', value: date },
     window_days: { type: 'INT64', value: windowDays },
+    forecast_days: { type: 'INT64', value: forecastDays },
     markets: { type: 'ARRAY<STRING>', value: [...(opts.markets ?? [])] },
   };
 }

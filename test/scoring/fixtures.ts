@@ -75,7 +75,7 @@ export function makeFixture(o: FixtureOptions): { candidates: Table; surfaces: T
           promoted_skips: Math.floor(promoted * skipRate),
           promoted_saves: Math.floor(promoted * 0.02),
           market_streams_28d: Math.floor(rand() < 0.1 ? rand() * 20 : rand() * 50000),
-          impressions_7d: Math.floor(impressions / 4),
+          recent_impressions: Math.floor(impressions / 4),
           promoted_impressions_1d: Math.floor(rand() * 3000),
         };
         for (const c of CANDIDATE_NUMERIC_COLUMNS) num[c].push(row[c]);

@@ -31,7 +31,7 @@ function rows(n: number, groups: number, seed: number, sorted: boolean): KernelI
     saves: Float64Array.from(impressions, (x) => Math.floor(x * pick([0, 0.01, 0.3, 1, rand() * 0.1]))),
     promoted_impressions: col(() => pick([0, 10, 4999, 5000, 5001, rand() * 10_000])),
     market_streams_28d: col(() => pick([0, 19, 20, 21, rand() * 1e6])),
-    impressions_7d: col(() => pick([0, -3, 1, 7, rand() * 1e5])),
+    recent_impressions: col(() => pick([0, -3, 1, 7, rand() * 1e5])),
     promoted_impressions_1d: col(() => pick([0, 1, 999, 1000, rand() * 1e4])),
     groupCapacity: Float64Array.from({ length: groups }, () => pick([0, 1, 1e5])),
     groupBaseline: Float64Array.from({ length: groups }, () => pick([0, 0.25, rand()])),

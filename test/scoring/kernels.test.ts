@@ -62,7 +62,7 @@ function oneRow(over: Partial<Record<keyof KernelInput, number>> = {}): KernelIn
     saves: 10,
     promoted_impressions: 100,
     market_streams_28d: 500,
-    impressions_7d: 700,
+    recent_impressions: 700,
     promoted_impressions_1d: 500,
     ...over,
   };
@@ -107,7 +107,7 @@ describe.each([
     [{ track_age_days: 29 }, Reason.TRACK_TOO_NEW],
     [{ market_streams_28d: 19 }, Reason.LOW_ACTIVITY],
     [{ capacity: 0 } as never, Reason.NO_CAPACITY],
-    [{ impressions_7d: 0 }, Reason.NO_FORECAST],
+    [{ recent_impressions: 0 }, Reason.NO_FORECAST],
     [{ skips: 190 }, Reason.GUARDRAIL],
   ])('marks %o ineligible with its reason', (over, bit) => {
     const out = allocateKernelOutput(1);

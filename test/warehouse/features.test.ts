@@ -84,7 +84,7 @@ const FIXTURE: Fixture = {
 };
 
 /** An independent, row-by-row reading of the feature contract (src/scoring/features.ts). */
-function referenceCandidates(f: Fixture, asOf: string, windowDays: number, markets: string[] = []): Record<string, unknown>[] {
+function referenceCandidates(f: Fixture, asOf: string, windowDays: number, markets: string[] = [], forecastDays = 7): Record<string, unknown>[] {
   const day = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
   const a = day(asOf);
   const camp = new Map(f.campaigns!.map((c) => [c.campaign_id as string, c]));
@@ -124,7 +124,7 @@ function referenceCandidates(f: Fixture, asOf: string, windowDays: number, marke
       promoted_skips: sum(promo, 'skips'),
       promoted_saves: sum(promo, 'saves'),
       market_streams_28d: sum(rows.filter((e) => inDays(e, 28)), 'streams'),
-      impressions_7d: sum(key.filter((e) => inDays(e, 7)), 'impressions'),
+      recent_impressions: sum(key.filter((e) => inDays(e, forecastDays)), 'impressions'),
       promoted_impressions_1d: sum(key.filter((e) => e.promoted && day(e.event_date as string) === a - 1), 'impressions'),
     });
   }
@@ -173,7 +173,7 @@ for (const format of ['parquet', 'duckdb'] as const) {
       // 100 + 40 (promoted) + 7 (first window day) + 11 + 13 + 9 (promoted); the as-of day and the day before the window are out
       expect(radio.impressions).toBe(180);
       expect(radio.promoted_impressions).toBe(49);
-      expect(radio.impressions_7d).toBe(160);
+      expect(radio.recent_impressions).toBe(160);
       expect(radio.promoted_impressions_1d).toBe(40);
       // SE streams of the track on every surface in 28 days: 93+4 radio, 30 autoplay, 33 mix
       expect(radio.market_streams_28d).toBe(160);
@@ -188,6 +188,15 @@ for (const format of ['parquet', 'duckdb'] as const) {
       expect(get('c_no_licensor', 'SE', 'radio')).toMatchObject({ licensor_active: 0, licensor_max_share: -1 });
       expect(get('c_no_track', 'SE', 'radio').track_age_days).toBe(-1);
       expect(rows.some((r) => r.campaign_id === 'c_orphan_target')).toBe(false);
+    });
+
+    it('the forecast window is the spec\'s forecast_days: the SQL sums the days the kernel divides by', async () => {
+      const rows = rowsOf(await run('candidates', featureParams(AS_OF, { forecastDays: 14 })));
+      expect(rows).toEqual(referenceCandidates(FIXTURE, AS_OF, 28, [], 14));
+      const radio = rows.find((r) => r.campaign_id === 'c_active' && r.market === 'SE' && r.surface === 'radio')!;
+      // 14 days hold 13 more impressions than the last 7 (160): the kernel's forecast is 173 / 14 a day
+      expect(radio.recent_impressions).toBe(173);
+      expect(rowsOf(await run('candidates', featureParams(AS_OF, { forecastDays: 3 })))).toEqual(referenceCandidates(FIXTURE, AS_OF, 28, [], 3));
     });
 
     it('a shorter window moves only the window columns', async () => {

@@ -22,7 +22,7 @@ export interface KernelInput {
   saves: Float64Array;
   promoted_impressions: Float64Array;
   market_streams_28d: Float64Array;
-  impressions_7d: Float64Array;
+  recent_impressions: Float64Array;
   promoted_impressions_1d: Float64Array;
   /** per group: promoted capacity (0: none), skip baseline, Beta priors */
   groupCapacity: Float64Array;
@@ -115,7 +115,7 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
   // Locals, so the loop reads typed arrays and nothing else.
   const { group, impressions, skips, saves, campaign_active, licensor_active, restricted, track_age_days } = input;
   const { commission_rate, daily_impression_target, promoted_impressions, market_streams_28d } = input;
-  const { impressions_7d, promoted_impressions_1d } = input;
+  const { recent_impressions, promoted_impressions_1d } = input;
   const { groupCapacity, groupBaseline, skipAlpha, skipBeta, saveAlpha, saveBeta, draws } = input;
   const oReason = out.reason;
   const oSkipRate = out.skipRate;
@@ -167,7 +167,7 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
     }
     if (upperSkip > hardLimit) reason |= Reason.GUARDRAIL;
 
-    const forecast = impressions_7d[r] * perDay;
+    const forecast = recent_impressions[r] * perDay;
     const headroom = forecast > 0 ? forecast * boostRoom : 0;
     if (!(headroom > 0)) reason |= Reason.NO_FORECAST;
     const eligible = (reason & INELIGIBLE_MASK) === 0;

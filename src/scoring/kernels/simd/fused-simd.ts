@@ -31,7 +31,7 @@ const INPUTS = [
   'skips',
   'saves',
   'promoted_impressions',
-  'impressions_7d',
+  'recent_impressions',
   'promoted_impressions_1d',
 ] as const;
 const DRAWS_COLUMN = 13;

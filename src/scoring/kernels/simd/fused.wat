@@ -2,7 +2,7 @@
 ;; The same formulas in the same order as the JavaScript kernel (no FMA), so results are bit-identical.
 ;; Memory layout (bytes): constants as f64 at 0..255; column c at 256 + c * 65600: a block of 8192 rows
 ;; of 8 bytes plus 64, so that equal row indices of different columns fall on different cache sets.
-;; Inputs c = 0..13: campaign_active, licensor_active, restricted, track_age_days, market_streams_28d, commission_rate, daily_impression_target, impressions, skips, saves, promoted_impressions, impressions_7d, promoted_impressions_1d, draws.
+;; Inputs c = 0..13: campaign_active, licensor_active, restricted, track_age_days, market_streams_28d, commission_rate, daily_impression_target, impressions, skips, saves, promoted_impressions, recent_impressions, promoted_impressions_1d, draws.
 ;; Outputs c = 14..24: reason, skipRate, saveRate, skipUpper, bonus, pacing, value, forecast, headroom, upper, skipExcess (reason as u32).
 ;; Constant slots (f64): minAge, minStreams, z, z2, hardLimit, exploreZ, bonusCap, budget, wSave, wSkip, wComm, gain, minPace, maxPace, perDay, boostRoom, tau, wilson, explore.
 ;; Each output is stored as soon as it is known: fewer values live at once, fewer register spills.
