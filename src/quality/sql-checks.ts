@@ -49,7 +49,8 @@ async function runCheckQuery(ctx: CheckContext, name: string, sql: string, param
   return res.table;
 }
 
-function dateParams(ctx: CheckContext): Record<string, QueryParamValue> {
+/** The DATE parameters every check query is offered (each binds the ones its text names). */
+export function dateParams(ctx: Pick<CheckContext, 'asOf' | 'today' | 'lookbackDays' | 'freshnessLagDays'>): Record<string, QueryParamValue> {
   return {
     as_of: { type: 'DATE', value: ctx.asOf },
     window_start: { type: 'DATE', value: addDays(ctx.asOf, -ctx.lookbackDays) },
