@@ -88,6 +88,15 @@ describe('promoscore run --warehouse bigquery://… against the doubles', () => 
     expect(d.rest.jobs.size).toBe(jobsBefore);
   });
 
+  it('plan exits 2 naming both locations when PROMOSCORE_BQ_LOCATION is not the dataset’s', async () => {
+    const r = await runCli(['plan', '--warehouse', `bigquery://${PROJECT}/features`, '--store', `file://${join(root, 'locstore')}`, '--as-of', AS_OF, '--json'], {
+      env: { ...env, PROMOSCORE_BQ_LOCATION: 'EU' },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${PROJECT}.features is in location US`);
+    expect(r.stderr).toContain('location EU');
+  });
+
   it('exits 3 and publishes nothing when an input table is missing from the dataset', async () => {
     for (const t of CONTRACT_TABLE_NAMES.filter((x) => x !== 'licensors')) {
       await d.loadTable('partial', t, `SELECT * FROM read_parquet('${join(sample, `${t}.parquet`)}')`);
