@@ -141,6 +141,7 @@ export function createScoreHandler(opts: ScoreServerOptions): (req: IncomingMess
       shards: snap?.shards ? `${snap.shards.index}/${snap.shards.count}` : null,
       loaded_at: snap ? new Date(snap.loadedAt).toISOString() : null,
       last_error: cache.lastError,
+      notifications: metrics.notificationSource,
     };
   };
 

@@ -199,6 +199,11 @@ export class ScoreCache {
     return outcome;
   }
 
+  /** Records a failure outside a load (a notification subscription that died) for /v1/status. */
+  reportError(message: string): void {
+    this.recordError(null, message);
+  }
+
   private recordError(version: string | null, message: string): void {
     this.lastError = { version, message, at: new Date().toISOString() };
     this.metrics.lastFailureAt = Date.now();
@@ -240,7 +245,9 @@ export class ScoreCache {
       const previous = this.snap;
       this.snap = snap; // the swap: one assignment, so readers see the old or the new version, never a mix
       this.seen.set(version, key);
-      if (mode === 'rollback') {
+      // a rollback, or LATEST (the truth when polled) moved back: what came after is retracted, so a
+      // redelivered notification of it cannot bring it back
+      if (mode !== 'forward') {
         for (const [v, k] of this.seen) if (compareVersions(k, key) > 0) this.retracted.add(v);
       }
       this.retracted.delete(version);

@@ -47,6 +47,19 @@ export interface SnapshotGauge {
   loadedAt: number;
 }
 
+/** How the replica learns of new versions, for /metrics and /v1/status (set by the follower). */
+export interface NotificationState {
+  /** the subscription followed (pubsub:// or file://) */
+  subscription: string;
+  /** up: messages arrive; down: the subscription failed and LATEST is polled until it is back */
+  state: 'up' | 'down';
+  since: string;
+  /** why it is down (the last failure) */
+  error: string | null;
+  /** times it went down */
+  failures: number;
+}
+
 export class ServingMetrics {
   readonly lookups = new LabeledCounter();
   readonly misses = new LabeledCounter();
@@ -58,6 +71,9 @@ export class ServingMetrics {
   private loadSum = 0;
   snapshot: SnapshotGauge | null = null;
   lastFailureAt = 0;
+  notificationSource: NotificationState | null = null;
+  /** how often LATEST is checked now, ms (null: not polled) */
+  latestPollIntervalMs: number | null = null;
 
   observeLoad(seconds: number): void {
     this.loadCount++;
@@ -87,6 +103,10 @@ export class ServingMetrics {
     family('promoscore_snapshot_last_load_failure_timestamp_seconds', 'gauge', 'When the last load failed (0: never).', [
       `promoscore_snapshot_last_load_failure_timestamp_seconds ${this.lastFailureAt / 1000}`,
     ]);
+    const n = this.notificationSource;
+    family('promoscore_notification_source_up', 'gauge', 'Whether the notification subscription delivers (0: it failed; LATEST is polled until it is back).', n ? [`promoscore_notification_source_up ${n.state === 'up' ? 1 : 0}`] : []);
+    family('promoscore_notification_source_failures_total', 'counter', 'Times the notification subscription failed.', n ? [`promoscore_notification_source_failures_total ${n.failures}`] : []);
+    family('promoscore_latest_poll_interval_seconds', 'gauge', 'How often LATEST is checked now (fast while notifications are down, slow as a safety net otherwise).', this.latestPollIntervalMs === null ? [] : [`promoscore_latest_poll_interval_seconds ${this.latestPollIntervalMs / 1000}`]);
     family('promoscore_notifications_total', 'counter', 'Snapshot notifications and LATEST changes seen, by outcome.', this.notifications.lines('promoscore_notifications_total'));
     const s = this.snapshot;
     family('promoscore_snapshot_info', 'gauge', 'The version being served (value 1).', s ? [`promoscore_snapshot_info${labels({ dataset: s.dataset, version: s.version })} 1`] : []);

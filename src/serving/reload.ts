@@ -12,10 +12,20 @@ export interface Reloader {
   stop(): Promise<void>;
 }
 
-/** Polls LATEST every `intervalMs`; with `untilReady`, only until the first verified load. */
-export function pollLatest(cache: ScoreCache, intervalMs: number, opts: { untilReady?: boolean } = {}): Reloader {
+export interface LatestPoller extends Reloader {
+  /** checks every `ms` from now on; with `now`, checks at once */
+  setInterval(ms: number, opts?: { now?: boolean }): void;
+}
+
+/**
+ * Polls LATEST every `intervalMs`; until the first verified load, every `notReadyMs` when that is
+ * shorter (a replica with nothing to serve should not wait for a slow safety-net interval).
+ */
+export function pollLatest(cache: ScoreCache, intervalMs: number, opts: { notReadyMs?: number } = {}): LatestPoller {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
+  let ticking = false;
+  let interval = intervalMs;
   let last: LoadOutcome | null = null;
   let running: Promise<void> = Promise.resolve();
   const tick = async () => {
@@ -26,18 +36,33 @@ export function pollLatest(cache: ScoreCache, intervalMs: number, opts: { untilR
       cache.logger.warn('checking LATEST failed', { error: (err as Error).message });
     }
   };
-  const schedule = () => {
-    if (stopped || (opts.untilReady && cache.ready)) return;
+  const schedule = (delay = interval) => {
+    if (stopped) return;
+    cache.metrics.latestPollIntervalMs = interval;
+    if (!cache.ready && opts.notReadyMs !== undefined) delay = Math.min(delay, opts.notReadyMs);
     timer = setTimeout(() => {
-      running = tick().finally(schedule);
-    }, intervalMs);
+      timer = null;
+      ticking = true;
+      running = tick().finally(() => {
+        ticking = false;
+        schedule();
+      });
+    }, delay);
   };
   schedule();
   return {
+    setInterval(ms, o = {}) {
+      interval = ms;
+      cache.metrics.latestPollIntervalMs = ms;
+      if (ticking || stopped) return; // the running check schedules the next with the new interval
+      if (timer) clearTimeout(timer);
+      schedule(o.now ? 0 : ms);
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
+      cache.metrics.latestPollIntervalMs = null;
     },
   };
 }

@@ -1,58 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxNotifier } from '../../src/notify/outbox/notifier.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
 import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import { openPubSubTarget } from '../gcp-notify/target.ts';
+import { startServe, until } from './serve-process.ts';
 import { makeRows, publishTestSnapshot, publishWithWriter } from './support.ts';
-
-const ENTRY = fileURLToPath(new URL('./serve-entry.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Proc {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function start(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [ENTRY, 'serve', ...args], {
-    cwd: REPO,
-    env: { ...process.env, PROMOSCORE_LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
-  });
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function until<T>(fn: () => T | Promise<T>, what: string, p?: Proc): Promise<NonNullable<T>> {
-  for (let i = 0; i < 3000; i++) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (p && p.child.exitCode !== null) throw new Error(`serve exited (${p.child.exitCode}) while waiting for ${what}: ${p.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const start = (args: string[], env: Record<string, string> = {}) => startServe(args, env, cleanups);
 
 async function tempStore(): Promise<{ dir: string; store: LocalStore }> {
   const dir = await mkdtemp(join(tmpdir(), 'promoscore-serve-cli-'));
