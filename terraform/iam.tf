@@ -72,28 +72,33 @@ resource "google_storage_bucket_iam_member" "serving_objects" {
   }
 }
 
-resource "google_pubsub_subscription_iam_member" "serving_subscriber" {
-  project      = var.project
-  subscription = google_pubsub_subscription.serving.name
-  role         = "roles/pubsub.subscriber"
-  member       = google_service_account.serving.member
+# Each replica creates, follows and deletes a subscription of its own on the snapshots topic.
+# Pub/Sub IAM cannot narrow this to "its own subscriptions": subscriptions are project resources,
+# and IAM Conditions do not evaluate Pub/Sub resource names. So: a custom role with exactly the four
+# subscription permissions replicas use, on the project, and the right to attach subscriptions on
+# the snapshots topic only (no other topic can be subscribed to). docs/deploy.md, "Permissions".
+resource "google_project_iam_custom_role" "serving_replica" {
+  project     = var.project
+  role_id     = "promoscoreServingReplica"
+  title       = "promoscore serving replica"
+  description = "Create, follow and delete a serving replica's own subscription to the snapshots topic."
+  permissions = [
+    "pubsub.subscriptions.consume",
+    "pubsub.subscriptions.create",
+    "pubsub.subscriptions.delete",
+    "pubsub.subscriptions.get",
+  ]
 }
 
-# --- the Pub/Sub service agent: forward undeliverable messages to the dead-letter topic
-locals {
-  pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-}
-
-resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
+resource "google_project_iam_member" "serving_replica_subscriptions" {
   project = var.project
-  topic   = google_pubsub_topic.dead_letter.name
-  role    = "roles/pubsub.publisher"
-  member  = local.pubsub_agent
+  role    = google_project_iam_custom_role.serving_replica.name
+  member  = google_service_account.serving.member
 }
 
-resource "google_pubsub_subscription_iam_member" "pubsub_agent_serving_subscriber" {
-  project      = var.project
-  subscription = google_pubsub_subscription.serving.name
-  role         = "roles/pubsub.subscriber"
-  member       = local.pubsub_agent
+resource "google_pubsub_topic_iam_member" "serving_attach" {
+  project = var.project
+  topic   = google_pubsub_topic.snapshots.name
+  role    = "roles/pubsub.subscriber" # on a topic: pubsub.topics.attachSubscription
+  member  = google_service_account.serving.member
 }

@@ -112,27 +112,3 @@ resource "google_monitoring_alert_policy" "stale_latest" {
 
   notification_channels = local.notification_channels
 }
-
-# Notifications the serving fleet could not process: someone has to look.
-resource "google_monitoring_alert_policy" "dead_letters" {
-  project      = var.project
-  display_name = "promoscore: undeliverable snapshot notifications"
-  combiner     = "OR"
-
-  conditions {
-    display_name = "messages in ${google_pubsub_subscription.dead_letter.name}"
-    condition_threshold {
-      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = \"${google_pubsub_subscription.dead_letter.name}\" AND metric.type = \"pubsub.googleapis.com/subscription/num_undelivered_messages\""
-      comparison      = "COMPARISON_GT"
-      threshold_value = 0
-      duration        = "300s"
-
-      aggregations {
-        alignment_period   = "300s"
-        per_series_aligner = "ALIGN_MAX"
-      }
-    }
-  }
-
-  notification_channels = local.notification_channels
-}

@@ -8,9 +8,9 @@ output "notify_uri" {
   value       = "pubsub://${google_pubsub_topic.snapshots.id}"
 }
 
-output "serving_subscription_uri" {
-  description = "What serving caches subscribe to."
-  value       = "pubsub://${google_pubsub_subscription.serving.id}"
+output "serving_topic_uri" {
+  description = "Pass to serving replicas as --topic: each creates a subscription of its own on it."
+  value       = "pubsub://${google_pubsub_topic.snapshots.id}"
 }
 
 output "warehouse_uri" {

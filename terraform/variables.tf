@@ -75,23 +75,6 @@ variable "topic" {
   default     = "promoscore-snapshots"
 }
 
-variable "serving_subscription" {
-  description = "Pub/Sub subscription of the serving fleet (ordered by dataset, with retries and a dead-letter topic)."
-  type        = string
-  default     = "promoscore-serving"
-}
-
-variable "max_delivery_attempts" {
-  description = "Deliveries of one notification to the serving subscription before it goes to the dead-letter topic (5 to 100)."
-  type        = number
-  default     = 10
-
-  validation {
-    condition     = var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
-    error_message = "max_delivery_attempts must be between 5 and 100 (Pub/Sub limits)."
-  }
-}
-
 variable "noncurrent_version_days" {
   description = "Days a noncurrent (overwritten or deleted) object version is kept before the bucket lifecycle deletes it."
   type        = number

@@ -13,8 +13,3 @@ provider "google" {
   project = var.project
   region  = var.region
 }
-
-# The project number names the Pub/Sub service agent that forwards dead letters.
-data "google_project" "this" {
-  project_id = var.project
-}

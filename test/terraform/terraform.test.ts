@@ -61,7 +61,7 @@ describe('terraform parses and is self-consistent', () => {
       'google_storage_bucket',
       'google_bigquery_dataset',
       'google_pubsub_topic',
-      'google_pubsub_subscription',
+      'google_project_iam_custom_role',
       'google_cloud_run_v2_job',
       'google_cloud_scheduler_job',
       'google_monitoring_alert_policy',
@@ -128,7 +128,6 @@ describe('IAM: least privilege', () => {
     const job = '${google_service_account.job.member}';
     const scheduler = '${google_service_account.scheduler.member}';
     const serving = '${google_service_account.serving.member}';
-    const agent = '${local.pubsub_agent}';
     expect(grants(tf)).toEqual(
       [
         `google_project_iam_member roles/bigquery.jobUser ${job} ON \${var.project}`,
@@ -138,9 +137,8 @@ describe('IAM: least privilege', () => {
         `google_storage_bucket_iam_member roles/storage.objectUser ${job} ON \${google_storage_bucket.snapshots.name}`,
         `google_storage_bucket_iam_member roles/storage.objectViewer ${serving} ON \${google_storage_bucket.snapshots.name}`,
         `google_pubsub_topic_iam_member roles/pubsub.publisher ${job} ON \${google_pubsub_topic.snapshots.name}`,
-        `google_pubsub_topic_iam_member roles/pubsub.publisher ${agent} ON \${google_pubsub_topic.dead_letter.name}`,
-        `google_pubsub_subscription_iam_member roles/pubsub.subscriber ${serving} ON \${google_pubsub_subscription.serving.name}`,
-        `google_pubsub_subscription_iam_member roles/pubsub.subscriber ${agent} ON \${google_pubsub_subscription.serving.name}`,
+        `google_project_iam_member \${google_project_iam_custom_role.serving_replica.name} ${serving} ON \${var.project}`,
+        `google_pubsub_topic_iam_member roles/pubsub.subscriber ${serving} ON \${google_pubsub_topic.snapshots.name}`,
         `google_cloud_run_v2_job_iam_member roles/run.invoker ${scheduler} ON \${google_cloud_run_v2_job.job[each.key].name}`,
       ].sort(),
     );
@@ -162,9 +160,17 @@ describe('IAM: least privilege', () => {
     expect(strings(tf.resources).filter((s) => /run\.(developer|admin|jobsExecutorWithOverrides)/.test(s))).toEqual([]);
   });
 
-  it('gives the Pub/Sub service agent of this project the dead-letter rights', () => {
-    expect(tf.locals.pubsub_agent).toBe('serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com');
-    expect(tf.data.google_project.this.project_id).toBe('${var.project}');
+  it("lets serving replicas manage subscriptions with exactly the four permissions they use, and attach only to the snapshots topic", () => {
+    const role = tf.resources.google_project_iam_custom_role.serving_replica;
+    expect(role.project).toBe('${var.project}');
+    expect([...(role.permissions as string[])].sort()).toEqual([
+      'pubsub.subscriptions.consume',
+      'pubsub.subscriptions.create',
+      'pubsub.subscriptions.delete',
+      'pubsub.subscriptions.get',
+    ]);
+    // roles granted on the topic give topic permissions only: attachSubscription, nothing on other topics
+    expect(tf.resources.google_pubsub_topic_iam_member.serving_attach.topic).toBe('${google_pubsub_topic.snapshots.name}');
   });
 
   it('creates the three service accounts', () => {
@@ -201,17 +207,9 @@ describe('storage, BigQuery and Pub/Sub', () => {
     expect('location' in JOB_DEFAULTS).toBe(false);
   });
 
-  it('serving subscription: ordering, retry policy, dead-letter topic', () => {
-    const s = tf.resources.google_pubsub_subscription.serving;
-    expect(s.topic).toBe('${google_pubsub_topic.snapshots.id}');
-    expect(s.enable_message_ordering).toBe(true);
-    const retry = block(s, 'retry_policy');
-    expect(retry.minimum_backoff).toMatch(/^\d+s$/);
-    expect(retry.maximum_backoff).toMatch(/^\d+s$/);
-    const dl = block(s, 'dead_letter_policy');
-    expect(dl.dead_letter_topic).toBe('${google_pubsub_topic.dead_letter.id}');
-    expect(dl.max_delivery_attempts).toBe('${var.max_delivery_attempts}');
-    expect(tf.resources.google_pubsub_subscription.dead_letter.topic).toBe('${google_pubsub_topic.dead_letter.id}');
+  it('no shared serving subscription: each replica creates its own (one shared would give each message to one replica)', () => {
+    expect(Object.keys(tf.resources.google_pubsub_subscription ?? {})).toEqual([]);
+    expect(String(tf.outputs?.serving_topic_uri?.value ?? '')).toBe('pubsub://${google_pubsub_topic.snapshots.id}');
   });
 });
 
