@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action } from './exit.ts';
-import { createLogger, type LogFormat } from '../observability/log.ts';
-import { createProgress } from '../observability/progress.ts';
+import { createLogger, defaultLogFormat, type LogFormat, type Logger } from '../observability/log.ts';
+import { createProgress, noProgress, type Progress, type ProgressStream } from '../observability/progress.ts';
 import type { RunOptions } from '../run/run-job.ts';
 import { printRunSummary } from '../run/summary.ts';
 import { parseShard } from '../run/shard.ts';
@@ -73,6 +73,20 @@ export function loggerFor(flags: CommonRunFlags) {
   return createLogger({ format: flags.logFormat as LogFormat | undefined });
 }
 
+/**
+ * On a terminal with text logs, the stage lines are the story: the run's INFO lines would repeat
+ * them, so only notices, warnings and errors print between them (PROMOSCORE_LOG_LEVEL overrides).
+ * Anywhere else (JSON logs, no TTY) nothing changes: every entry is logged, no progress is drawn.
+ */
+export function terminalOutput(flags: CommonRunFlags, stream: ProgressStream = process.stderr): { log: Logger; progress: Progress } {
+  const format = (flags.logFormat as LogFormat | undefined) ?? defaultLogFormat();
+  if (format !== 'text' || !stream.isTTY) return { log: loggerFor(flags), progress: noProgress };
+  const level = process.env.PROMOSCORE_LOG_LEVEL ? undefined : 'NOTICE';
+  // a log line first clears the stage line drawn in place; the ticker redraws it below
+  const write = (line: string) => stream.write(`\r\x1b[2K${line}\n`);
+  return { log: createLogger({ format, level, write }), progress: createProgress(stream) };
+}
+
 export function registerRun(program: Command): void {
   const cmd = program.command('run').description('run the job once: plan, extract, validate, score, gate, publish, notify, report');
   addRunOptions(cmd)
@@ -95,10 +109,15 @@ Exit codes: 0 published or already published, 2 usage/config error, 3 input data
     )
     .action(
       action(async (flags: CommonRunFlags) => {
-        const log = loggerFor(flags);
+        const { log, progress } = terminalOutput(flags);
         // loaded on use: the warehouse engine is heavy, and --help or other commands need none of it
         const { runJob } = await import('../run/run-job.ts');
-        const result = await runJob(toRunOptions(flags), log, { progress: createProgress() });
+        let result;
+        try {
+          result = await runJob(toRunOptions(flags), log, { progress });
+        } finally {
+          progress.close();
+        }
         printRunSummary(result, log);
       }),
     );

@@ -5,7 +5,7 @@ import type { Table } from 'apache-arrow';
 import { canonicalJson, sha256Hex } from '../core/hash.ts';
 import { InfraError, OutputGateError, PromoscoreError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../observability/log.ts';
-import { noProgress, type Progress } from '../observability/progress.ts';
+import { checkNote, noProgress, type Progress } from '../observability/progress.ts';
 import { StageClock, type StageTiming } from '../observability/stages.ts';
 import { histogram, renderRunReport } from '../observability/report-html.ts';
 import { defaultJob, loadJob, withEnvironment, type JobConfig } from '../config/job.ts';
@@ -133,6 +133,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
     try {
       // schema, types and id sanity before anything reads the tables in bulk: bad input is exit 3, named.
       // A plan runs no query at all (on BigQuery, a plan is dry-run jobs only: nothing billed).
+      progress.start('plan');
       if (!opts.dryRun) await runSchemaGate({ warehouse, log, config: quality });
       const inputs = await clock.time('plan', () => warehouse.describeInputs());
       const inputFingerprint = sha256Hex(canonicalJson(inputs));
@@ -141,6 +142,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       const warm = await warmStartSource(store, dataset, asOf.text, previous);
       const version = versionId({ dataset, asOf: asOf.text, specHash: specH, inputFingerprint, force: opts.force, warmStartFrom: warm?.version ?? null });
       log.info('planned', { version, warehouse: warehouse.uri, store: store.uri, spec_hash: specH, warm_start_from: warm?.version ?? null });
+      progress.finish(`version ${version}`);
 
       if (!opts.force && !opts.dryRun && (await isRolledBack(store, dataset, version))) {
         // a known-bad output: the same gate failure every time until the inputs change or someone forces it
@@ -204,10 +206,12 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
         queries = [cand, surf].map((q, i) => ({ name: requests[i].name, job_id: q.jobId, rows: q.table.numRows, bytes_processed: q.bytesProcessed }));
 
         // ---- validate inputs
+        progress.start('validate');
         const gated = await clock.time('validate', () =>
           runInputGates({ warehouse, asOf: asOf.date, candidates: cand.table, surfaces: surf.table, config: quality, log }),
         );
         inputResults = gated.results;
+        progress.finish(checkNote(inputResults));
 
         // ---- score
         progress.start('score', gated.candidates.numRows);
@@ -220,9 +224,11 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
         progress.finish(`gap ${out.allocation.certificate.gap.toExponential(2)}`);
 
         // ---- validate outputs (a task checks invariants; drift needs every market and waits for the commit)
+        progress.start('gate');
         outputResults = await clock.time('gate', () =>
           runOutputGates({ output: out, previous: sharded ? null : previous, config: quality, tolerance: spec.allocation.tolerance }),
         );
+        progress.finish(checkNote(outputResults));
       }
 
       // ---- write, swap, notify
