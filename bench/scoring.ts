@@ -48,8 +48,8 @@ function kernelSql(): string {
       SELECT *,
         CASE WHEN reason1 = 0 AND promoted_impressions < ${k.budget}
              THEN least(${k.bonusCap}, ${k.exploreZ} * sqrt(save_rate * (1 - save_rate) / (promoted_impressions + va + vb))) ELSE 0 END AS bonus,
-        CASE WHEN daily_impression_target > 0
-             THEN least(${k.maxPace}, greatest(${k.minPace}, 1 + ${k.gain} * (1 - promoted_impressions_1d / daily_impression_target))) ELSE 1 END AS pacing
+        CASE WHEN campaign_expected > 0
+             THEN least(${k.maxPace}, greatest(${k.minPace}, 1 + ${k.gain} * (1 - campaign_delivered / campaign_expected))) ELSE 1 END AS pacing
       FROM e),
     v AS (
       SELECT *, ${k.wSave} * save_rate + bonus - ${k.wSkip} * greatest(0, skip_rate - baseline) + ${k.wComm} * commission_rate AS v0 FROM x)

@@ -37,12 +37,27 @@ engagement AS (
     SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.skips AS FLOAT64), 0)) AS promoted_skips,
     SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.saves AS FLOAT64), 0)) AS promoted_saves,
     SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 28 DAY), CAST(e.streams AS FLOAT64), 0)) AS streams_28d,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @forecast_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS recent_impressions,
-    SUM(IF(e.promoted AND e.event_date = DATE_SUB(@as_of, INTERVAL 1 DAY), CAST(e.impressions AS FLOAT64), 0)) AS promoted_impressions_1d
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @forecast_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS recent_impressions
   FROM {{engagement_daily}} AS e
   WHERE e.event_date >= DATE_SUB(@as_of, INTERVAL GREATEST(@window_days, 28, @forecast_days) DAY)
     AND e.event_date < @as_of
   GROUP BY e.track_id, e.market, e.surface
+),
+-- pacing: each campaign's promoted impressions so far in its flight, over every one of its targets
+-- (all markets, whatever @markets says: a campaign's pace is one number), since the later of its
+-- start and the start of the engagement window
+campaign_delivery AS (
+  SELECT
+    c.campaign_id,
+    SUM(CAST(e.impressions AS FLOAT64)) AS delivered
+  FROM {{campaigns}} AS c
+  JOIN (SELECT DISTINCT campaign_id, market, surface FROM {{campaign_targets}}) AS t ON t.campaign_id = c.campaign_id
+  JOIN {{engagement_daily}} AS e ON e.track_id = c.track_id AND e.market = t.market AND e.surface = t.surface
+  WHERE c.daily_impression_target IS NOT NULL
+    AND e.promoted
+    AND e.event_date >= GREATEST(c.start_date, DATE_SUB(@as_of, INTERVAL @window_days DAY))
+    AND e.event_date < @as_of
+  GROUP BY c.campaign_id
 ),
 market_activity AS (
   SELECT track_id, market, SUM(streams_28d) AS market_streams_28d
@@ -77,11 +92,15 @@ SELECT
   CAST(COALESCE(e.promoted_saves, 0) AS FLOAT64) AS promoted_saves,
   CAST(COALESCE(m.market_streams_28d, 0) AS FLOAT64) AS market_streams_28d,
   CAST(COALESCE(e.recent_impressions, 0) AS FLOAT64) AS recent_impressions,
-  CAST(COALESCE(e.promoted_impressions_1d, 0) AS FLOAT64) AS promoted_impressions_1d
+  CAST(COALESCE(d.delivered, 0) AS FLOAT64) AS campaign_delivered,
+  -- the target times the days of the flight counted above; -1 without a target
+  CAST(IF(g.daily_impression_target IS NULL, -1,
+    g.daily_impression_target * GREATEST(0, DATE_DIFF(@as_of, GREATEST(g.start_date, DATE_SUB(@as_of, INTERVAL @window_days DAY)), DAY))) AS FLOAT64) AS campaign_expected
 FROM targeted AS g
 LEFT JOIN {{licensors}} AS l ON l.licensor_id = g.licensor_id
 LEFT JOIN {{tracks}} AS tr ON tr.track_id = g.track_id
 LEFT JOIN restricted AS r ON r.track_id = g.track_id AND r.market = g.market
 LEFT JOIN engagement AS e ON e.track_id = g.track_id AND e.market = g.market AND e.surface = g.surface
+LEFT JOIN campaign_delivery AS d ON d.campaign_id = g.campaign_id
 LEFT JOIN market_activity AS m ON m.track_id = g.track_id AND m.market = g.market
 ORDER BY g.market, g.surface, g.track_id, g.campaign_id

@@ -14,14 +14,14 @@ export function kernelData(n: number): { input: KernelInput; perRow: Record<stri
     restricted: col(),
     track_age_days: col(),
     commission_rate: col(),
-    daily_impression_target: col(),
+    campaign_expected: col(),
     impressions: col(),
     skips: col(),
     saves: col(),
     promoted_impressions: col(),
     market_streams_28d: col(),
     recent_impressions: col(),
-    promoted_impressions_1d: col(),
+    campaign_delivered: col(),
   };
   const group = new Int32Array(n);
   const ga = Float64Array.from({ length: GROUPS }, () => 2 + rand() * 20);
@@ -37,7 +37,7 @@ export function kernelData(n: number): { input: KernelInput; perRow: Record<stri
     d.restricted[r] = rand() < 0.03 ? 1 : 0;
     d.track_age_days[r] = Math.floor(rand() * 400) - 10;
     d.commission_rate[r] = 0.05 + rand() * 0.2;
-    d.daily_impression_target[r] = rand() < 0.5 ? Math.floor(rand() * 3000) : -1;
+    d.campaign_expected[r] = rand() < 0.5 ? Math.floor(rand() * 3000) : -1;
     const imp = Math.floor(rand() * 20000);
     d.impressions[r] = imp;
     d.skips[r] = Math.floor(imp * (0.15 + rand() * 0.4));
@@ -45,7 +45,7 @@ export function kernelData(n: number): { input: KernelInput; perRow: Record<stri
     d.promoted_impressions[r] = Math.floor(imp * rand() * 0.3);
     d.market_streams_28d[r] = Math.floor(rand() * 50000);
     d.recent_impressions[r] = Math.floor(imp / 4);
-    d.promoted_impressions_1d[r] = Math.floor(rand() * 3000);
+    d.campaign_delivered[r] = Math.floor(rand() * 3000);
   }
   const perRow: Record<string, Float64Array> = { ...d, grp: Float64Array.from(group) };
   const join = (name: string, a: Float64Array) => {

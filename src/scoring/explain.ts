@@ -95,7 +95,8 @@ export function explainRow(row: Record<string, unknown>, market: MarketAllocatio
     exploration: { method: spec.exploration.method, bonus: num(row, 'exploration_bonus') },
     pacing: {
       daily_target: num(row, 'daily_impression_target'),
-      promoted_yesterday: num(row, 'promoted_impressions_1d'),
+      expected_so_far: num(row, 'campaign_expected'),
+      delivered_so_far: num(row, 'campaign_delivered'),
       factor: num(row, 'pacing'),
     },
     value: num(row, 'value'),

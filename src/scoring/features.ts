@@ -36,8 +36,10 @@ export const CANDIDATE_NUMERIC_COLUMNS = [
   'market_streams_28d',
   /** impressions over the last engagement.forecast_days days (daily forecast = recent_impressions / forecast_days) */
   'recent_impressions',
-  /** promoted impressions of this campaign's row yesterday (pacing) */
-  'promoted_impressions_1d',
+  /** promoted impressions of the campaign so far in its flight, all its rows in every market (pacing) */
+  'campaign_delivered',
+  /** daily_impression_target x days of its flight so far (both since max(start_date, as_of - window_days)); -1 without a target */
+  'campaign_expected',
 ] as const;
 
 export type CandidateStringColumn = (typeof CANDIDATE_STRING_COLUMNS)[number];

@@ -66,7 +66,7 @@ const valueSchema = z.strictObject({
 });
 
 const pacingSchema = z.strictObject({
-  /** value multiplier = clamp(1 + gain * (1 - delivered / target), min_factor, max_factor) */
+  /** value multiplier = clamp(1 + gain * (1 - delivered / expected), min_factor, max_factor); delivered and expected over the campaign's flight so far */
   gain: nonNegative.default(0.5),
   min_factor: positive.default(0.5),
   max_factor: positive.default(1.5),

@@ -63,7 +63,7 @@ export function makeFixture(o: FixtureOptions): { candidates: Table; surfaces: T
           restricted: rand() < 0.03 ? 1 : 0,
           track_age_days: Math.floor(rand() * 400) - 10,
           commission_rate: 0.05 + rand() * 0.2,
-          daily_impression_target: rand() < 0.5 ? Math.floor(rand() * 3000) : -1,
+          campaign_expected: rand() < 0.5 ? Math.floor(rand() * 3000) : -1,
           licensor_max_share: rand() < 0.1 ? 0.5 : -1,
           impressions,
           streams,
@@ -76,8 +76,11 @@ export function makeFixture(o: FixtureOptions): { candidates: Table; surfaces: T
           promoted_saves: Math.floor(promoted * 0.02),
           market_streams_28d: Math.floor(rand() < 0.1 ? rand() * 20 : rand() * 50000),
           recent_impressions: Math.floor(impressions / 4),
-          promoted_impressions_1d: Math.floor(rand() * 3000),
+          campaign_delivered: Math.floor(rand() * 3000),
+          daily_impression_target: 0,
         };
+        // the target so far stands for one day of the flight
+        row.daily_impression_target = row.campaign_expected;
         for (const c of CANDIDATE_NUMERIC_COLUMNS) num[c].push(row[c]);
       }
     }

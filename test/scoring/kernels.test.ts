@@ -56,14 +56,14 @@ function oneRow(over: Partial<Record<keyof KernelInput, number>> = {}): KernelIn
     restricted: 0,
     track_age_days: 100,
     commission_rate: 0.2,
-    daily_impression_target: 1000,
+    campaign_expected: 1000,
     impressions: 200,
     skips: 50,
     saves: 10,
     promoted_impressions: 100,
     market_streams_28d: 500,
     recent_impressions: 700,
-    promoted_impressions_1d: 500,
+    campaign_delivered: 500,
     ...over,
   };
   return {
@@ -123,7 +123,7 @@ describe.each([
   });
   it('lowers the value of campaigns ahead of target and gives no bonus past the exploration budget', () => {
     const out = allocateKernelOutput(1);
-    scoreKernel(k, oneRow({ promoted_impressions_1d: 2000, promoted_impressions: 5000 }), out);
+    scoreKernel(k, oneRow({ campaign_delivered: 2000, promoted_impressions: 5000 }), out);
     expect(out.pacing[0]).toBeCloseTo(0.5, 14); // clamp(1 + 0.5 * (1 - 2), 0.5, 1.5)
     expect(out.bonus[0]).toBe(0);
     expect(reasonNames(out.reason[0])).toEqual(['PACING_AHEAD']);

@@ -98,6 +98,13 @@ function referenceCandidates(f: Fixture, asOf: string, windowDays: number, marke
     const rows = f.engagement_daily!.filter((e) => e.track_id === c.track_id && e.market === t.market);
     const inDays = (e: Row, n: number) => day(e.event_date as string) >= a - n && day(e.event_date as string) < a;
     const key = rows.filter((e) => e.surface === t.surface);
+    // pacing: the campaign's promoted impressions on every one of its targets since max(start, window start)
+    const target = c.daily_impression_target as number | null;
+    const since = Math.max(day(c.start_date as string), a - windowDays);
+    const targets = new Set(f.campaign_targets!.filter((x) => x.campaign_id === c.campaign_id).map((x) => `${x.market}|${x.surface}`));
+    const delivered = target === null ? 0 : f.engagement_daily!
+      .filter((e) => e.promoted && e.track_id === c.track_id && targets.has(`${e.market}|${e.surface}`) && day(e.event_date as string) >= since && day(e.event_date as string) < a)
+      .reduce((acc, e) => acc + (e.impressions as number), 0);
     const sum = (rs: Row[], col: string) => rs.reduce((s, e) => s + (e[col] as number), 0);
     const win = key.filter((e) => inDays(e, windowDays));
     const promo = win.filter((e) => e.promoted);
@@ -125,7 +132,8 @@ function referenceCandidates(f: Fixture, asOf: string, windowDays: number, marke
       promoted_saves: sum(promo, 'saves'),
       market_streams_28d: sum(rows.filter((e) => inDays(e, 28)), 'streams'),
       recent_impressions: sum(key.filter((e) => inDays(e, forecastDays)), 'impressions'),
-      promoted_impressions_1d: sum(key.filter((e) => e.promoted && day(e.event_date as string) === a - 1), 'impressions'),
+      campaign_delivered: delivered,
+      campaign_expected: target === null ? -1 : target * Math.max(0, a - since),
     });
   }
   const cmp = (x: string, y: string) => Buffer.compare(Buffer.from(x), Buffer.from(y));
@@ -174,7 +182,6 @@ for (const format of ['parquet', 'duckdb'] as const) {
       expect(radio.impressions).toBe(180);
       expect(radio.promoted_impressions).toBe(49);
       expect(radio.recent_impressions).toBe(160);
-      expect(radio.promoted_impressions_1d).toBe(40);
       // SE streams of the track on every surface in 28 days: 93+4 radio, 30 autoplay, 33 mix
       expect(radio.market_streams_28d).toBe(160);
       expect(get('c_active', 'NO', 'radio')).toMatchObject({ restricted: 1, market_streams_28d: 999 });

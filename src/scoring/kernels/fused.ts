@@ -16,14 +16,15 @@ export interface KernelInput {
   restricted: Float64Array;
   track_age_days: Float64Array;
   commission_rate: Float64Array;
-  daily_impression_target: Float64Array;
+  /** pacing: the campaign's target so far (-1: none) and its delivery so far */
+  campaign_expected: Float64Array;
   impressions: Float64Array;
   skips: Float64Array;
   saves: Float64Array;
   promoted_impressions: Float64Array;
   market_streams_28d: Float64Array;
   recent_impressions: Float64Array;
-  promoted_impressions_1d: Float64Array;
+  campaign_delivered: Float64Array;
   /** per group: promoted capacity (0: none), skip baseline, Beta priors */
   groupCapacity: Float64Array;
   groupBaseline: Float64Array;
@@ -114,8 +115,8 @@ export function kernelConstants(spec: ScoringSpec): KernelConstants {
 export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelOutput, from = 0, to = input.group.length): void {
   // Locals, so the loop reads typed arrays and nothing else.
   const { group, impressions, skips, saves, campaign_active, licensor_active, restricted, track_age_days } = input;
-  const { commission_rate, daily_impression_target, promoted_impressions, market_streams_28d } = input;
-  const { recent_impressions, promoted_impressions_1d } = input;
+  const { commission_rate, campaign_expected, promoted_impressions, market_streams_28d } = input;
+  const { recent_impressions, campaign_delivered } = input;
   const { groupCapacity, groupBaseline, skipAlpha, skipBeta, saveAlpha, saveBeta, draws } = input;
   const oReason = out.reason;
   const oSkipRate = out.skipRate;
@@ -188,9 +189,9 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
     let value = wSave * saveRate + bonus - (excess > 0 ? wSkip * excess : 0) + wComm * commission_rate[r];
 
     let pacing = 1;
-    const target = daily_impression_target[r];
+    const target = campaign_expected[r];
     if (target > 0) {
-      pacing = 1 + gain * (1 - promoted_impressions_1d[r] / target);
+      pacing = 1 + gain * (1 - campaign_delivered[r] / target);
       if (pacing < minPace) pacing = minPace;
       if (pacing > maxPace) pacing = maxPace;
       if (value > 0) {

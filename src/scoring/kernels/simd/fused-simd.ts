@@ -26,13 +26,13 @@ const INPUTS = [
   'track_age_days',
   'market_streams_28d',
   'commission_rate',
-  'daily_impression_target',
+  'campaign_expected',
   'impressions',
   'skips',
   'saves',
   'promoted_impressions',
   'recent_impressions',
-  'promoted_impressions_1d',
+  'campaign_delivered',
 ] as const;
 const DRAWS_COLUMN = 13;
 const OUTPUTS = ['skipRate', 'saveRate', 'skipUpper', 'bonus', 'pacing', 'value', 'forecast', 'headroom', 'upper', 'skipExcess'] as const;

@@ -2,7 +2,7 @@
 ;; The same formulas in the same order as the JavaScript kernel (no FMA), so results are bit-identical.
 ;; Memory layout (bytes): constants as f64 at 0..255; column c at 256 + c * 65600: a block of 8192 rows
 ;; of 8 bytes plus 64, so that equal row indices of different columns fall on different cache sets.
-;; Inputs c = 0..13: campaign_active, licensor_active, restricted, track_age_days, market_streams_28d, commission_rate, daily_impression_target, impressions, skips, saves, promoted_impressions, recent_impressions, promoted_impressions_1d, draws.
+;; Inputs c = 0..13: campaign_active, licensor_active, restricted, track_age_days, market_streams_28d, commission_rate, campaign_expected, impressions, skips, saves, promoted_impressions, recent_impressions, campaign_delivered, draws.
 ;; Outputs c = 14..24: reason, skipRate, saveRate, skipUpper, bonus, pacing, value, forecast, headroom, upper, skipExcess (reason as u32).
 ;; Constant slots (f64): minAge, minStreams, z, z2, hardLimit, exploreZ, bonusCap, budget, wSave, wSkip, wComm, gain, minPace, maxPace, perDay, boostRoom, tau, wilson, explore.
 ;; Each output is stored as soon as it is known: fewer values live at once, fewer register spills.
@@ -96,7 +96,7 @@
           (local.set $bonus (v128.and (local.get $bonus) (local.get $pos)))
           (local.set $reason (v128.or (local.get $reason) (v128.and (local.get $pos) (i64x2.splat (i64.const 512)))))))
       (v128.store offset=1181056 (local.get $o) (local.get $bonus))
-;; value, then pacing toward the daily target
+;; value, then pacing: delivery so far against the target so far
       (local.set $excess (f64x2.sub (local.get $skipRate) (local.get $base)))
       (local.set $value (f64x2.add (f64x2.sub (f64x2.add (f64x2.mul (local.get $wSave) (local.get $saveRate)) (local.get $bonus)) (v128.and (f64x2.mul (local.get $wSkip) (local.get $excess)) (f64x2.gt (local.get $excess) (local.get $zero)))) (f64x2.mul (local.get $wComm) (v128.load offset=328256 (local.get $o)))))
       (local.set $t (v128.load offset=393856 (local.get $o)))

@@ -12,9 +12,10 @@ import { INELIGIBLE_SCORE, rankerScores } from '../../src/scoring/ranker-score.t
 import { Reason } from '../../src/scoring/reasons.ts';
 
 /**
- * The published score is what a ranker sorts by: every ineligible row below every eligible one,
- * and each eligible row's score on the side of its share (boosted >= 0, unallocated <= 0, positive
- * only with a full boost).
+ * Properties of a whole scale-1 run of the sample. The published score is what a ranker sorts by:
+ * every ineligible row below every eligible one, and each eligible row's score on the side of its
+ * share (boosted >= 0, unallocated <= 0, positive only with a full boost). Campaign pacing sees
+ * campaigns both behind and ahead of their target so far.
  */
 const root = mkdtempSync(join(tmpdir(), 'promoscore-ranker-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -65,5 +66,14 @@ describe('ranker score', () => {
     expect(ineligible).toBeGreaterThan(1_000);
     expect(maxIneligible).toBeLessThan(minEligible);
     expect(disagree).toEqual([]);
+
+    let behind = 0;
+    let ahead = 0;
+    for (let r = 0; r < table.numRows; r++) {
+      if (reason[r] & Reason.PACING_BEHIND) behind++;
+      if (reason[r] & Reason.PACING_AHEAD) ahead++;
+    }
+    expect(behind).toBeGreaterThan(0);
+    expect(ahead).toBeGreaterThan(0);
   }, 600_000);
 });
