@@ -6,6 +6,7 @@ import { runJob, type RunOptions, type RunResult } from '../run/run-job.ts';
 import { markers } from '../snapshot/markers.ts';
 import { openStore } from '../store/open.ts';
 import { action } from './exit.ts';
+import { createBackfillTally } from './backfill-tally.ts';
 import { addRunOptions, loggerFor, toRunOptions, type CommonRunFlags } from './run.ts';
 
 /**
@@ -45,6 +46,8 @@ export interface BackfillStep {
   rows?: number;
   error?: string;
   exitCode?: number;
+  /** the HTML report of a run that wrote one */
+  report?: string;
 }
 
 export interface BackfillResult {
@@ -101,7 +104,7 @@ export async function backfill(
       // an as-of older than LATEST's is published and announced without moving LATEST back
       const opts: RunOptions = { ...base, asOf: asOf.text, dryRun: false, behindLatest: true };
       const r = await runner(opts, log);
-      const s: BackfillStep = { asOf: asOf.text, version: r.version, status: r.status, rows: r.rows };
+      const s: BackfillStep = { asOf: asOf.text, version: r.version, status: r.status, rows: r.rows, report: r.reportPath };
       done.push(s);
       onStep(s);
     } catch (err) {
@@ -120,7 +123,7 @@ export async function backfill(
 
 /** One as-of as a JSON line, in the snake_case every other command prints. */
 export function stepJson(s: BackfillStep): Record<string, unknown> {
-  return { as_of: s.asOf, version: s.version, status: s.status, rows: s.rows, error: s.error, exit_code: s.exitCode };
+  return { as_of: s.asOf, version: s.version, status: s.status, rows: s.rows, error: s.error, exit_code: s.exitCode, report: s.report };
 }
 
 interface BackfillFlags extends CommonRunFlags {
@@ -137,7 +140,7 @@ export function register(program: Command): void {
     .requiredOption('--to <date|hour>', 'last as-of, inclusive, of the same kind as --from');
   addRunOptions(cmd)
     .option('--dry-run', 'list which as-ofs would run and which are already published; publish nothing')
-    .option('--json', 'print one JSON line per as-of on stdout')
+    .option('--json', 'print one JSON line per as-of on stdout (as_of, version, status, rows, error, exit_code, report)')
     .addHelpText(
       'after',
       `
@@ -157,14 +160,13 @@ Examples:
       action(async (flags: BackfillFlags) => {
         const log = loggerFor(flags);
         const base = { ...toRunOptions(flags), asOf: undefined, dryRun: false };
+        const tally = createBackfillTally(backfillSteps(flags.from, flags.to).length);
         const print = (s: BackfillStep) => {
           if (flags.json) process.stdout.write(JSON.stringify(stepJson(s)) + '\n');
-          else {
-            const tail = s.status === 'failed' ? `exit ${s.exitCode}: ${s.error}` : s.rows !== undefined ? `${s.rows} rows` : '';
-            process.stdout.write(`${s.asOf.padEnd(13)} ${s.status.padEnd(17)} ${s.version.padEnd(28)} ${tail}\n`);
-          }
+          else tally.step(s);
         };
         const result = await backfill(base, { from: flags.from, to: flags.to, dryRun: flags.dryRun }, log, runJob, print);
+        if (!flags.json) tally.finish();
         return result.exitCode;
       }),
     );
