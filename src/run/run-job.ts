@@ -24,7 +24,7 @@ import { finishPublished, publishSnapshot, type PublishResult } from '../snapsho
 import type { ScoreOutput } from '../scoring/stage.ts';
 import { commitShardedRun, marketsOfTask, MissingTasksError, shardFromEnv, writeTaskOutput } from './sharded.ts';
 import type { TaskRecord } from './task-record.ts';
-import { isRolledBack } from '../snapshot/rollback.ts';
+import { isRolledBack } from '../snapshot/markers.ts';
 import type { Manifest, QualityCheckResult } from '../snapshot/contract.ts';
 import { paths } from '../snapshot/contract.ts';
 import { QualityConfigSchema } from '../quality/config.ts';

@@ -32,6 +32,9 @@ export const paths = {
   latest: (dataset: string) => `${dataset}/LATEST`,
 };
 
+/** Called after every step of publish and rollback; tests throw from it to simulate a crash there. */
+export type FaultHook = (step: string) => void | Promise<void>;
+
 export interface LatestPointer {
   version: string;
   /** path of the manifest relative to the dataset directory */

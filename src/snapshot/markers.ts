@@ -35,6 +35,11 @@ export async function hasMarker(store: ObjectStore, path: string): Promise<boole
   return (await store.stat(path)) !== null;
 }
 
+/** True when `version` was rolled back: a rerun of its identity must not bring it back unless forced. */
+export async function isRolledBack(store: ObjectStore, dataset: string, version: string): Promise<boolean> {
+  return hasMarker(store, markers.rolledBack(dataset, version));
+}
+
 /** Dataset and version names become path segments: refuse anything that could escape one. */
 export function checkSegment(kind: string, value: string): void {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/.test(value) || value.includes('..')) {

@@ -6,17 +6,13 @@ import {
 import type { NotificationAttributes, Notifier } from '../notify/port.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import type { ObjectStore } from '../store/port.ts';
-import { paths, type LatestPointer, type Manifest, type ShardEntry } from './contract.ts';
+import { paths, type FaultHook, type LatestPointer, type Manifest, type ShardEntry } from './contract.ts';
 import { buildManifest, manifestBytes, type ManifestFields } from './manifest.ts';
-import { checkSegment, hasMarker, markers, putMarker } from './markers.ts';
+import { checkSegment, hasMarker, isRolledBack, markers, putMarker } from './markers.ts';
 import { readManifest, verifyShardBytes } from './read.ts';
-import { isRolledBack } from './rollback.ts';
 import { assertVerified, verifyPresence, verifyVersion } from './snapshot-reader.ts';
 import { compareAsOf } from './version.ts';
 import { encodeShards, type EncodedShard } from './write-shards.ts';
-
-/** Called after every publish step; tests throw from it to simulate a crash at that point. */
-export type FaultHook = (step: string) => void | Promise<void>;
 
 export interface PublishOptions {
   store: ObjectStore;

@@ -2,16 +2,10 @@ import { CorruptSnapshotError, InfraError, PreconditionFailedError, RaceLostErro
 import type { Notifier } from '../notify/port.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import type { ObjectStore } from '../store/port.ts';
-import { paths, type LatestPointer, type Manifest } from './contract.ts';
-import { checkSegment, hasMarker, markers, putMarker } from './markers.ts';
+import { paths, type FaultHook, type LatestPointer, type Manifest } from './contract.ts';
+import { checkSegment, isRolledBack, markers, putMarker } from './markers.ts';
 import { readLatest } from './read.ts';
 import { assertVerified, verifyVersion } from './snapshot-reader.ts';
-import type { FaultHook } from './publish.ts';
-
-/** True when `version` was rolled back: a rerun of its identity must not bring it back unless forced. */
-export async function isRolledBack(store: ObjectStore, dataset: string, version: string): Promise<boolean> {
-  return hasMarker(store, markers.rolledBack(dataset, version));
-}
 
 export interface RollbackOptions {
   store: ObjectStore;

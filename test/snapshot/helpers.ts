@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
-import { publishSnapshot, type FaultHook, type PublishResult } from '../../src/snapshot/publish.ts';
+import type { FaultHook } from '../../src/snapshot/contract.ts';
+import { publishSnapshot, type PublishResult } from '../../src/snapshot/publish.ts';
 import type { Notifier } from '../../src/notify/port.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { readLatestVerified } from '../../src/snapshot/snapshot-reader.ts';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
 import { gc } from '../../src/snapshot/gc.ts';
-import { isRolledBack, rollback } from '../../src/snapshot/rollback.ts';
+import { isRolledBack } from '../../src/snapshot/markers.ts';
+import { rollback } from '../../src/snapshot/rollback.ts';
 import { workspace } from './fixtures.ts';
 import { announced, Crash, crashAt, D, DATASET, latestIsSound, pub, V } from './helpers.ts';
 
