@@ -2,7 +2,7 @@ import { CorruptSnapshotError } from '../core/errors.ts';
 import type { NotificationAttributes } from '../notify/port.ts';
 import { silentLogger, type Logger } from '../observability/log.ts';
 import { paths, type Manifest } from '../snapshot/contract.ts';
-import { readLatest, readManifest } from '../snapshot/read.ts';
+import { latestManifestDigest, readLatest, readManifest } from '../snapshot/read.ts';
 import { compareAsOf } from '../snapshot/version.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { loadSnapshot, selectedShards, type LoadedSnapshot, type LoadOptions, type ShardSelection } from './load-snapshot.ts';
@@ -140,7 +140,7 @@ export class ScoreCache {
         return this.failed(version, new CorruptSnapshotError(`LATEST names manifest ${latest.pointer.manifest}, expected ${paths.manifestRel(version)}`), 'poll');
       }
       if (opts.jitter) await sleep(jitterDelay(this.rng, this.opts.jitterMs ?? 0));
-      return this.load(version, null, 'poll');
+      return this.load(version, null, 'poll', latest.pointer.manifest_sha256 ?? null);
     });
   }
 
@@ -224,11 +224,16 @@ export class ScoreCache {
     return this.count({ status: 'failed', version, detail: message, retryable: !corrupt }, source);
   }
 
-  /** mode null: follow LATEST; 'forward': only if newer; 'rollback': the named version regardless. */
-  private async load(version: string, mode: 'forward' | 'rollback' | null, source: string): Promise<LoadOutcome> {
+  /**
+   * mode null: follow LATEST; 'forward': only if newer; 'rollback': the named version regardless.
+   * `manifestSha256`: LATEST's digest of the manifest (null: it has none); left out, it is looked up,
+   * so a notified version that LATEST names is held to it too.
+   */
+  private async load(version: string, mode: 'forward' | 'rollback' | null, source: string, manifestSha256?: string | null): Promise<LoadOutcome> {
     const { store, dataset } = this.opts;
     try {
-      const manifest = await readManifest(store, dataset, version);
+      const digest = manifestSha256 === undefined ? await latestManifestDigest(store, dataset, version) : (manifestSha256 ?? undefined);
+      const manifest = await readManifest(store, dataset, version, digest);
       const key = versionKey(manifest);
       if (mode === 'forward' && this.snap && compareVersions(key, versionKey(this.snap.manifest)) <= 0) {
         return this.count({ status: 'older', version, detail: `not newer than served ${this.snap.version}` }, source);

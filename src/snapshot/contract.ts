@@ -39,6 +39,11 @@ export interface LatestPointer {
   version: string;
   /** path of the manifest relative to the dataset directory */
   manifest: string;
+  /**
+   * sha256 (hex) of the manifest's bytes: readers refuse a manifest that does not match. Absent from
+   * pointers written before it was added; readers then skip the check.
+   */
+  manifest_sha256?: string;
 }
 
 export interface ShardEntry {

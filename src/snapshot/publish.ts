@@ -9,6 +9,7 @@ import type { ObjectStore } from '../store/port.ts';
 import { paths, type FaultHook, type LatestPointer, type Manifest, type ShardEntry } from './contract.ts';
 import { buildManifest, manifestBytes, type ManifestFields } from './manifest.ts';
 import { checkSegment, hasMarker, isRolledBack, markers, putMarker } from './markers.ts';
+import { encodeLatest, latestPointer, parseLatest } from './latest.ts';
 import { readManifest, verifyShardBytes } from './read.ts';
 import { assertVerified, verifyPresence, verifyVersion } from './snapshot-reader.ts';
 import { compareAsOf } from './version.ts';
@@ -127,7 +128,8 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
     await fault('manifest');
 
     // ---- verify what the store now holds, through the same reader serving layers use
-    assertVerified(await verifyVersion(store, dataset, version));
+    const verified = await verifyVersion(store, dataset, version);
+    assertVerified(verified);
     await fault('verified');
 
     // ---- LATEST
@@ -144,11 +146,11 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
       };
     }
     await fault('before-swap');
-    const pointer: LatestPointer = { version, manifest: paths.manifestRel(version) };
-    const pointerBytes = new TextEncoder().encode(JSON.stringify(pointer) + '\n');
+    // LATEST records the digest of the manifest bytes just verified
+    const pointer = latestPointer(version, verified.manifestSha256!);
     let swapped;
     try {
-      swapped = await store.swap(paths.latest(dataset), pointerBytes, seen.generation, { contentType: 'application/json' });
+      swapped = await store.swap(paths.latest(dataset), encodeLatest(pointer), seen.generation, { contentType: 'application/json' });
     } catch (err) {
       if (err instanceof PreconditionFailedError) {
         throw new RaceLostError(`LATEST of ${dataset} changed while ${version} was being published: another run won; ${version} is left for gc`);
@@ -159,7 +161,7 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
     await fault('after-swap');
 
     // ---- read back: success only if what LATEST names is really there
-    await readBack(o, manifest, seen, swapped.generation, log);
+    await readBack(o, manifest, pointer, seen, swapped.generation, log);
     await fault('read-back');
 
     const sent = await ensureNotified(o, manifest, manifestUri, fault);
@@ -204,11 +206,11 @@ function raceLost(dataset: string, version: string, asOf: string, latest: Latest
 async function seeLatest(store: ObjectStore, dataset: string, log: Logger): Promise<LatestSeen> {
   const got = await store.read(paths.latest(dataset));
   if (!got) return { pointer: null, generation: null, asOf: null };
-  let pointer: LatestPointer | null = null;
+  let pointer: LatestPointer | null;
   try {
-    const p = JSON.parse(Buffer.from(got.data).toString('utf8')) as LatestPointer;
-    if (typeof p?.version === 'string' && typeof p?.manifest === 'string') pointer = { version: p.version, manifest: p.manifest };
-  } catch {
+    pointer = parseLatest(got.data, paths.latest(dataset));
+  } catch (err) {
+    if (!(err instanceof CorruptSnapshotError)) throw err;
     pointer = null;
   }
   if (!pointer) {
@@ -289,23 +291,24 @@ function sameContent(a: Manifest, b: Manifest): boolean {
  * After the swap: LATEST must name a version that verifies. If ours does not (an object vanished
  * between verify and swap), LATEST goes back to what it was, and the run fails retryably.
  */
-async function readBack(o: PublishOptions, manifest: Manifest, seen: LatestSeen, ourGeneration: string, log: Logger): Promise<void> {
+async function readBack(
+  o: PublishOptions, manifest: Manifest, ours: LatestPointer, seen: LatestSeen, ourGeneration: string, log: Logger,
+): Promise<void> {
   const { store, dataset, version } = o;
   const now = await store.read(paths.latest(dataset));
   let pointer: LatestPointer | null = null;
   try {
-    pointer = now ? (JSON.parse(Buffer.from(now.data).toString('utf8')) as LatestPointer) : null;
-  } catch {
-    pointer = null;
+    pointer = now ? parseLatest(now.data, paths.latest(dataset)) : null;
+  } catch (err) {
+    if (!(err instanceof CorruptSnapshotError)) throw err;
   }
   if (pointer?.version !== version) {
     log.warn('LATEST already moved past this version', { latest: pointer?.version ?? null });
   }
-  const check = await verifyPresence(store, dataset, version, manifest);
+  const check = await verifyPresence(store, dataset, version, manifest, { manifestSha256: ours.manifest_sha256 ?? null });
   if (check.ok) return;
   if (now && now.generation === ourGeneration && seen.pointer) {
-    const back = new TextEncoder().encode(JSON.stringify(seen.pointer) + '\n');
-    await store.swap(paths.latest(dataset), back, ourGeneration).catch(() => {});
+    await store.swap(paths.latest(dataset), encodeLatest(seen.pointer), ourGeneration).catch(() => {});
   }
   assertVerified(check);
 }

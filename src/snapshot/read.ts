@@ -2,6 +2,7 @@ import { CorruptSnapshotError } from '../core/errors.ts';
 import { crc32cBase64, sha256Hex } from '../core/hash.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { FORMAT_VERSION, paths, type LatestPointer, type Manifest, type ShardEntry } from './contract.ts';
+import { parseLatest } from './latest.ts';
 
 /**
  * The reading half of the snapshot protocol, shared by the publisher (read-back after the swap),
@@ -17,21 +18,36 @@ export interface LatestState {
 export async function readLatest(store: ObjectStore, dataset: string): Promise<LatestState | null> {
   const got = await store.read(paths.latest(dataset));
   if (!got) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(got.data).toString('utf8'));
-  } catch {
-    throw new CorruptSnapshotError(`${paths.latest(dataset)} is not JSON`);
-  }
-  const p = parsed as Partial<LatestPointer>;
-  if (typeof p?.version !== 'string' || typeof p?.manifest !== 'string') {
-    throw new CorruptSnapshotError(`${paths.latest(dataset)} lacks "version" or "manifest"`);
-  }
-  return { pointer: { version: p.version, manifest: p.manifest }, generation: got.generation };
+  return { pointer: parseLatest(got.data, paths.latest(dataset)), generation: got.generation };
 }
 
-/** The manifest of a version; throws CorruptSnapshotError when missing or malformed. */
-export async function readManifest(store: ObjectStore, dataset: string, version: string): Promise<Manifest> {
+/**
+ * The manifest digest LATEST records for `version`: undefined when LATEST names another version,
+ * carries no digest (written before it did), is missing, or cannot be read (its own readers report that).
+ */
+export async function latestManifestDigest(store: ObjectStore, dataset: string, version: string): Promise<string | undefined> {
+  try {
+    const latest = await readLatest(store, dataset);
+    return latest?.pointer.version === version ? latest.pointer.manifest_sha256 : undefined;
+  } catch (err) {
+    if (err instanceof CorruptSnapshotError) return undefined;
+    throw err;
+  }
+}
+
+export interface ManifestRead {
+  manifest: Manifest;
+  /** sha256 (hex) of the manifest's bytes as stored */
+  sha256: string;
+}
+
+/**
+ * The manifest of a version and the digest of its bytes; throws CorruptSnapshotError when missing,
+ * malformed, or (given `expectedSha256`, LATEST's record of it) edited since it was published.
+ */
+export async function readManifestWithDigest(
+  store: ObjectStore, dataset: string, version: string, expectedSha256?: string,
+): Promise<ManifestRead> {
   const path = paths.manifest(dataset, version);
   const got = await store.read(path);
   if (!got) throw new CorruptSnapshotError(`manifest ${path} does not exist`);
@@ -48,7 +64,21 @@ export async function readManifest(store: ObjectStore, dataset: string, version:
     throw new CorruptSnapshotError(`manifest ${path} names ${m.dataset}/${m.version}, not ${dataset}/${version}`);
   }
   if (!Array.isArray(m.shards)) throw new CorruptSnapshotError(`manifest ${path} has no shards list`);
-  return m;
+  const sha256 = sha256Hex(got.data);
+  const changed = manifestDigestError(path, sha256, expectedSha256);
+  if (changed) throw new CorruptSnapshotError(changed);
+  return { manifest: m, sha256 };
+}
+
+/** Why a manifest's digest is not the one LATEST recorded, or null when it is (or none was recorded). */
+export function manifestDigestError(path: string, sha256: string, expectedSha256: string | undefined): string | null {
+  if (expectedSha256 === undefined || sha256 === expectedSha256) return null;
+  return `manifest ${path} has sha256 ${sha256}, LATEST says ${expectedSha256} (changed after publishing)`;
+}
+
+/** The manifest of a version; throws CorruptSnapshotError when missing or malformed (or not `expectedSha256`). */
+export async function readManifest(store: ObjectStore, dataset: string, version: string, expectedSha256?: string): Promise<Manifest> {
+  return (await readManifestWithDigest(store, dataset, version, expectedSha256)).manifest;
 }
 
 /** Throws CorruptSnapshotError unless the bytes match the manifest's size, sha256 and crc32c. */

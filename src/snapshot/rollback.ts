@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../observability/log.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { paths, type FaultHook, type LatestPointer, type Manifest } from './contract.ts';
 import { checkSegment, isRolledBack, markers, putMarker } from './markers.ts';
+import { encodeLatest, latestPointer, parseLatest } from './latest.ts';
 import { readLatest } from './read.ts';
 import { assertVerified, verifyVersion } from './snapshot-reader.ts';
 
@@ -42,8 +43,11 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   checkSegment('version', to);
 
   let target: Manifest;
+  let targetSha256: string;
   try {
-    target = assertVerified(await verifyVersion(store, dataset, to));
+    const check = await verifyVersion(store, dataset, to);
+    target = assertVerified(check);
+    targetSha256 = check.manifestSha256!;
   } catch (err) {
     if (err instanceof CorruptSnapshotError) throw new UsageError(`cannot roll back to ${to}: ${err.message}`);
     throw err;
@@ -54,7 +58,7 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
 
   // A missing LATEST (deleted by hand, say) is restored: the swap then expects no object.
   const latest = await store.read(paths.latest(dataset));
-  const current = latest ? parsePointer(latest.data) : null;
+  const current = latest ? readablePointer(latest.data, paths.latest(dataset)) : null;
   if (current?.version === to) {
     // a previous rollback may have crashed between the swap and the notification
     const notified = await notifyPending(o, target, fault);
@@ -66,9 +70,8 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
     await fault('marked');
   }
 
-  const pointer: LatestPointer = { version: to, manifest: paths.manifestRel(to) };
   try {
-    await store.swap(paths.latest(dataset), new TextEncoder().encode(JSON.stringify(pointer) + '\n'), latest?.generation ?? null, {
+    await store.swap(paths.latest(dataset), encodeLatest(latestPointer(to, targetSha256)), latest?.generation ?? null, {
       contentType: 'application/json',
     });
   } catch (err) {
@@ -90,12 +93,13 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   return { status: 'rolled-back', from, to, notified };
 }
 
-function parsePointer(data: Uint8Array): LatestPointer | null {
+/** LATEST as it is, or null when it is damaged: the rollback then restores it. */
+function readablePointer(data: Uint8Array, where: string): LatestPointer | null {
   try {
-    const p = JSON.parse(Buffer.from(data).toString('utf8')) as LatestPointer;
-    return typeof p?.version === 'string' ? p : null;
-  } catch {
-    return null;
+    return parseLatest(data, where);
+  } catch (err) {
+    if (err instanceof CorruptSnapshotError) return null;
+    throw err;
   }
 }
 

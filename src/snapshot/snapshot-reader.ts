@@ -3,7 +3,7 @@ import { CorruptSnapshotError } from '../core/errors.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { paths, type Manifest, type ShardEntry } from './contract.ts';
 import { isMarkerName, markers } from './markers.ts';
-import { readLatest, readManifest, verifyShardBytes } from './read.ts';
+import { latestManifestDigest, manifestDigestError, readLatest, readManifest, readManifestWithDigest, verifyShardBytes } from './read.ts';
 import { compareAsOf } from './version.ts';
 
 export interface ShardCheck {
@@ -23,14 +23,38 @@ export interface VersionCheck {
   errors: string[];
   shards: ShardCheck[];
   manifest?: Manifest;
+  /** sha256 of the manifest's bytes as read (what LATEST records when it names this version) */
+  manifestSha256?: string;
+}
+
+export interface DigestOption {
+  /**
+   * The manifest digest to insist on; null: none. Left out, it is LATEST's when LATEST names the
+   * version, so any check of the current version refuses a manifest changed after publishing.
+   */
+  manifestSha256?: string | null;
 }
 
 const SHARD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.arrow$/;
 
-/** The manifest, or the failed check that reports why it cannot be read. */
-async function manifestOrReport(store: ObjectStore, dataset: string, version: string): Promise<{ manifest: Manifest } | VersionCheck> {
+/** The digest a reader must insist on: the one given, or LATEST's record for this version. */
+async function expectedDigest(store: ObjectStore, dataset: string, version: string, o: DigestOption): Promise<string | undefined> {
+  if (o.manifestSha256 === null) return undefined;
+  return o.manifestSha256 ?? (await latestManifestDigest(store, dataset, version));
+}
+
+/**
+ * The manifest, with a problem to report when its digest is not the one expected (the shards are
+ * still checked, so every problem is named at once), or the failed check that says why it cannot be read.
+ */
+async function manifestOrReport(
+  store: ObjectStore, dataset: string, version: string, o: DigestOption,
+): Promise<{ manifest: Manifest; sha256: string; errors: string[] } | VersionCheck> {
   try {
-    return { manifest: await readManifest(store, dataset, version) };
+    const expected = await expectedDigest(store, dataset, version, o);
+    const read = await readManifestWithDigest(store, dataset, version);
+    const changed = manifestDigestError(paths.manifest(dataset, version), read.sha256, expected);
+    return { ...read, errors: changed ? [changed] : [] };
   } catch (err) {
     if (!(err instanceof CorruptSnapshotError)) throw err;
     return { dataset, version, ok: false, manifestError: err.message, errors: [], shards: [] };
@@ -43,11 +67,11 @@ async function manifestOrReport(store: ObjectStore, dataset: string, version: st
  * the manifest's schema, and the shard rows add up to stats.rows. Never throws for a bad snapshot:
  * it reports, so `verify` can name every problem at once.
  */
-export async function verifyVersion(store: ObjectStore, dataset: string, version: string): Promise<VersionCheck> {
-  const read = await manifestOrReport(store, dataset, version);
+export async function verifyVersion(store: ObjectStore, dataset: string, version: string, o: DigestOption = {}): Promise<VersionCheck> {
+  const read = await manifestOrReport(store, dataset, version, o);
   if ('ok' in read) return read;
   const manifest = read.manifest;
-  const errors: string[] = [];
+  const errors: string[] = [...read.errors];
   const shards: ShardCheck[] = [];
   const names = Array.isArray(manifest.schema) ? manifest.schema.map((f) => f.name) : [];
   let rows = 0;
@@ -78,7 +102,7 @@ export async function verifyVersion(store: ObjectStore, dataset: string, version
     errors.push(`${paths.manifest(dataset, version)}: stats.rows is ${manifest.stats.rows}, the shards hold ${rows}`);
   }
   const ok = errors.length === 0 && shards.every((s) => s.ok);
-  return { dataset, version, ok, errors, shards, manifest };
+  return { dataset, version, ok, errors, shards, manifest, manifestSha256: read.sha256 };
 }
 
 /**
@@ -87,12 +111,15 @@ export async function verifyVersion(store: ObjectStore, dataset: string, version
  * (verifyVersion) ran just before the swap; this catches an output that vanished since, without
  * downloading every shard a second time.
  */
-export async function verifyPresence(store: ObjectStore, dataset: string, version: string, expected: Manifest): Promise<VersionCheck> {
-  const read = await manifestOrReport(store, dataset, version);
+export async function verifyPresence(
+  store: ObjectStore, dataset: string, version: string, expected: Manifest, o: DigestOption = {},
+): Promise<VersionCheck> {
+  const read = await manifestOrReport(store, dataset, version, o);
   if ('ok' in read) return read;
   const manifest = read.manifest;
   const key = (m: Manifest) => JSON.stringify([...m.shards].map((e) => [e.path, e.bytes, e.sha256, e.crc32c]).sort());
-  const errors = key(manifest) === key(expected) ? [] : [`${paths.manifest(dataset, version)} lists other shards than were published`];
+  const errors = [...read.errors];
+  if (key(manifest) !== key(expected)) errors.push(`${paths.manifest(dataset, version)} lists other shards than were published`);
   const shards: ShardCheck[] = [];
   for (const entry of manifest.shards) {
     const where = paths.shard(dataset, version, entry.path);
@@ -104,7 +131,7 @@ export async function verifyPresence(store: ObjectStore, dataset: string, versio
         : undefined;
     shards.push({ path: entry.path, bucket: entry.bucket, ok: !error, ...(error ? { error } : {}) });
   }
-  return { dataset, version, ok: errors.length === 0 && shards.every((x) => x.ok), errors, shards, manifest };
+  return { dataset, version, ok: errors.length === 0 && shards.every((x) => x.ok), errors, shards, manifest, manifestSha256: read.sha256 };
 }
 
 /** Throws CorruptSnapshotError naming the first problem of a failed check (for callers that need all-or-nothing). */
@@ -147,7 +174,7 @@ function decodeShard(where: string, bytes: Uint8Array): Table {
   }
 }
 
-export interface ReadVersionOptions {
+export interface ReadVersionOptions extends DigestOption {
   /** read only the shards of these buckets (a serving task's share) */
   buckets?: number[];
 }
@@ -159,7 +186,7 @@ export interface ReadVersionOptions {
 export async function readVersionTable(
   store: ObjectStore, dataset: string, version: string, opts: ReadVersionOptions = {},
 ): Promise<{ manifest: Manifest; table: Table }> {
-  const manifest = await readManifest(store, dataset, version);
+  const { manifest } = await readManifestWithDigest(store, dataset, version, await expectedDigest(store, dataset, version, opts));
   const want = opts.buckets ? new Set(opts.buckets) : null;
   const batches: RecordBatch[] = [];
   let schema: Table['schema'] | undefined;
@@ -193,7 +220,7 @@ export async function readLatestVerified(store: ObjectStore, dataset: string): P
   if (latest.pointer.manifest !== expected) {
     throw new CorruptSnapshotError(`${paths.latest(dataset)} names manifest ${latest.pointer.manifest}, expected ${expected}`);
   }
-  const check = await verifyVersion(store, dataset, latest.pointer.version);
+  const check = await verifyVersion(store, dataset, latest.pointer.version, { manifestSha256: latest.pointer.manifest_sha256 ?? null });
   if (check.manifestError) {
     throw new CorruptSnapshotError(`${paths.latest(dataset)} names version ${latest.pointer.version}, but ${check.manifestError}`);
   }

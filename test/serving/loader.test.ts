@@ -4,7 +4,7 @@ import { paths } from '../../src/snapshot/contract.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { loadSnapshot, parseShardSelection } from '../../src/serving/load-snapshot.ts';
 import { workerLoadPool } from '../../src/serving/load-pool.ts';
-import { MemoryStore, expectedByKey, makeRows, moveLatest, publishTestSnapshot, rowAnswer } from './support.ts';
+import { MemoryNotifier, MemoryStore, expectedByKey, makeRows, moveLatest, publishTestSnapshot, publishWithWriter, rowAnswer } from './support.ts';
 
 describe('loadSnapshot', () => {
   it('answers every key exactly as the snapshot rows say, best campaign first', async () => {
@@ -178,6 +178,27 @@ describe('ScoreCache', () => {
     store.overwrite(paths.latest('promo'), Buffer.from('{nope'));
     expect((await cache.loadLatest()).detail).toMatch(/not JSON/);
     expect(cache.current?.version).toBe('v1');
+  });
+
+  it('refuses a manifest edited after publishing, by polling and by notification, and keeps serving', async () => {
+    const store = new MemoryStore();
+    const notifier = new MemoryNotifier();
+    await publishWithWriter(store, notifier, { version: 'v1', asOf: '2026-11-24', rows: makeRows(200, 1) });
+    const cache = new ScoreCache({ store, dataset: 'promo' });
+    expect((await cache.loadLatest()).status).toBe('loaded');
+    await publishWithWriter(store, notifier, { version: 'v2', asOf: '2026-11-25', rows: makeRows(200, 2) });
+    const path = paths.manifest('promo', 'v2');
+    const m = JSON.parse(Buffer.from(store.objects.get(path)!.data).toString('utf8'));
+    m.stats.promoted_rows += 1;
+    store.overwrite(path, Buffer.from(JSON.stringify(m, null, 2) + '\n'));
+    const polled = await cache.loadLatest();
+    expect(polled).toMatchObject({ status: 'failed', version: 'v2', retryable: false });
+    expect(polled.detail).toMatch(/has sha256 [0-9a-f]{64}, LATEST says [0-9a-f]{64}/);
+    expect(cache.current?.version).toBe('v1');
+    const fresh = new ScoreCache({ store, dataset: 'promo' });
+    const notified = await fresh.handleNotification({ ...notifier.sent[1] });
+    expect(notified).toMatchObject({ status: 'failed', version: 'v2', retryable: false });
+    expect(fresh.current).toBeNull();
   });
 
   it('ignores duplicate, older and foreign notifications; loads newer ones', async () => {

@@ -112,6 +112,24 @@ describe('promoscore snapshots', () => {
     }
   });
 
+  it('verify: a manifest edited after publishing is exit 5, naming the digest LATEST carries', async () => {
+    const file = join(ws.store.root, ...paths.manifest(DATASET, V(25)).split('/'));
+    const orig = await readFile(file);
+    const m = JSON.parse(orig.toString('utf8')) as Manifest;
+    m.stats.promoted_rows += 1;
+    await writeFile(file, JSON.stringify(m, null, 2) + '\n');
+    try {
+      for (const args of [[], [V(25)], ['--all']]) {
+        const r = await cli('verify', ...args, ...S);
+        expect(r.code).toBe(5);
+        expect(r.stderr).toMatch(/manifest\.json has sha256 [0-9a-f]{64}, LATEST says [0-9a-f]{64}/);
+      }
+    } finally {
+      await writeFile(file, orig);
+    }
+    expect((await cli('verify', ...S)).code).toBe(0);
+  });
+
   it('verify: a LATEST pointing nowhere is exit 5', async () => {
     const other = await workspace();
     try {

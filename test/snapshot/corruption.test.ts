@@ -58,6 +58,21 @@ describe('readers refuse damaged snapshots with clear errors', () => {
     await expectRefused(/stats\.rows is 241, the shards hold 240/);
   });
 
+  it('a manifest edited after publishing (a field no shard check covers)', async () => {
+    const file = fsPath(paths.manifest(DATASET, V(25)));
+    const m = JSON.parse(await readFile(file, 'utf8')) as Manifest;
+    m.stats.promoted_rows += 1000;
+    await writeFile(file, JSON.stringify(m, null, 2) + '\n');
+    await expectRefused(/manifest .*manifest\.json has sha256 [0-9a-f]{64}, LATEST says [0-9a-f]{64}/);
+  });
+
+  it('a LATEST written before it carried the manifest digest still reads', async () => {
+    await writeFile(fsPath(paths.latest(DATASET)), JSON.stringify({ version: V(25), manifest: paths.manifestRel(V(25)) }) + '\n');
+    expect((await readLatestVerified(ws.store, DATASET))!.ok).toBe(true);
+    expect((await verifyVersion(ws.store, DATASET, V(25))).ok).toBe(true);
+    expect((await readVersionTable(ws.store, DATASET, V(25))).table.numRows).toBe(240);
+  });
+
   it('a missing shard', async () => {
     await unlink(firstShard());
     await expectRefused(/named by the manifest but does not exist/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, InfraError, OutputGateError, RaceLostError } from '../../src/core/errors.ts';
+import { sha256Hex } from '../../src/core/hash.ts';
 import type { NotificationAttributes, Notifier } from '../../src/notify/port.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { markers } from '../../src/snapshot/markers.ts';
@@ -38,7 +39,13 @@ describe('publishSnapshot', () => {
       expect(r.status).toBe('published');
       expect(r.notified).toBe(true);
       expect(await latestIsSound(ws)).toBe(V(25));
-      expect((await readLatest(ws.store, DATASET))!.pointer).toEqual({ version: V(25), manifest: paths.manifestRel(V(25)) });
+      // LATEST names the manifest and the digest of its bytes
+      const manifestBytes = (await ws.store.read(paths.manifest(DATASET, V(25))))!.data;
+      expect((await readLatest(ws.store, DATASET))!.pointer).toEqual({
+        version: V(25),
+        manifest: paths.manifestRel(V(25)),
+        manifest_sha256: sha256Hex(manifestBytes),
+      });
       const back = await readVersionTable(ws.store, DATASET, V(25));
       expect(back.table.numRows).toBe(240);
       expect(back.manifest.stats.rows).toBe(240);

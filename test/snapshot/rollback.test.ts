@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
+import { sha256Hex } from '../../src/core/hash.ts';
+import { paths } from '../../src/snapshot/contract.ts';
 import { gc } from '../../src/snapshot/gc.ts';
+import { readLatest } from '../../src/snapshot/read.ts';
 import { isRolledBack } from '../../src/snapshot/markers.ts';
 import { rollback } from '../../src/snapshot/rollback.ts';
 import { workspace } from './fixtures.ts';
@@ -22,6 +25,9 @@ describe('rollback', () => {
       expect(await latestIsSound(ws)).toBe(V(24));
       expect(await isRolledBack(ws.store, DATASET, V(25))).toBe(true);
       expect(await isRolledBack(ws.store, DATASET, V(24))).toBe(false);
+      // LATEST carries the digest of the target's manifest
+      const manifestBytes = (await ws.store.read(paths.manifest(DATASET, V(24))))!.data;
+      expect((await readLatest(ws.store, DATASET))!.pointer.manifest_sha256).toBe(sha256Hex(manifestBytes));
       const rb = (await ws.outbox()).filter((m) => m.attributes.event === 'rolled_back');
       expect(rb.map((m) => m.attributes)).toEqual([expect.objectContaining({ version: V(24), as_of: D(24), rows: '240' })]);
       // a second rollback to the same place changes nothing and sends nothing
