@@ -52,6 +52,7 @@ export function register(program: Command): void {
     .option('--report <dir>', 'directory of the HTML page', '.promoscore/reports')
     .option('--work-dir <dir>', 'keep the world\'s stores and sample here (default: a temp directory, removed)')
     .option('--json', 'print {"world", "policies"} as JSON on stdout')
+    .option('--log-format <format>', 'json | text (default: text on a terminal, json otherwise)')
     .addHelpText(
       'after',
       `
