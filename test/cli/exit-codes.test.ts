@@ -63,6 +63,20 @@ describe('exit 2 for a version, surface or path that is not there', () => {
     usageError(await cli('snapshots', 'head', ...S, '--market', 'ZZ'), /--market: ZZ is not a market of promo_scores \S+ \(it has 5: /);
   });
 
+  it('explain of a key the track lacks names the (market, surface) pairs it has', async () => {
+    const head = await cli('snapshots', 'head', ...S, '--limit', '10000', '--json');
+    const rows = JSON.parse(head.stdout).rows as { track_id: string; market: string; surface: string }[];
+    const track = rows[0]!.track_id;
+    const has = [...new Set(rows.filter((r) => r.track_id === track).map((r) => `${r.market}/${r.surface}`))].sort();
+    const all = [...new Set(rows.map((r) => `${r.market}/${r.surface}`))];
+    const lacking = all.find((k) => !has.includes(k))!;
+    const [market, surface] = lacking.split('/');
+    usageError(
+      await cli('explain', ...S, '--track', track, '--market', market!, '--surface', surface!),
+      new RegExp(`track ${track} is in promo_scores \\S+ \\(\\d+ rows\\) but not for market ${market}, surface ${surface}; it has ${has.join(', ')}`),
+    );
+  });
+
   it('a bad --log-format is exit 2', async () => {
     usageError(await cli('snapshots', 'list', ...S, '--log-format', 'xml'), /--log-format: "xml" must be json or text/);
   });
