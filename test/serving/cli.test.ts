@@ -102,6 +102,9 @@ describe('promoscore serve (child process)', () => {
     [['--shards', '4/4'], /--shards: .*0 <= i < n/],
     [['--store', 'ftp://x'], /--store: .*ftp:\/\/x/],
     [['--subscription', 'pubsub://projects/x'], /--subscription/],
+    [['--topic', 'pubsub://projects/my-project/topics/t', '--subscription', 'file://x.ndjson'], /--subscription and --topic: give one/],
+    [['--topic', 'pubsub://projects/my-project/topics/t', '--replica-id', '../x'], /--replica-id/],
+    [['--safety-poll', 'soon'], /--safety-poll/],
     [['--max-batch', '0'], /--max-batch/],
   ])('exits 2 on bad flags %j', async (args, message) => {
     const p = start(['--port', '0', ...args]);
