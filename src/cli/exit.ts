@@ -8,8 +8,21 @@ import { parseLogFormat } from './options.ts';
  * contract code; anything else is an infrastructure failure (exit 5, safe to retry) with a trace.
  * The command's `--log-format`, when it has one, is applied first so every line follows it.
  */
+let pipeGuarded = false;
+
+/** `promoscore snapshots head | head -3`: a reader that closes stdout early ends the command quietly, not with a stack. */
+function quietOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(Number(process.exitCode ?? 0));
+    throw err;
+  });
+}
+
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    quietOnClosedPipe();
     try {
       const cmd = args[args.length - 1];
       if (cmd instanceof Command) useLogFormat(parseLogFormat(cmd.opts().logFormat as string | undefined));
