@@ -40,7 +40,7 @@ beforeAll(async () => {
   bq.read.batchRows = 400;
   gcs = await startGcsDouble();
   gcs.createBucket(BUCKET);
-  ps = await openPubSubTarget({ forceDouble: true });
+  ps = await openPubSubTarget(); // Google's emulator when the run has one, else the double
 }, 120_000);
 
 afterAll(async () => {
@@ -67,7 +67,7 @@ describe('promoscore run --warehouse bigquery://… --store gs://… --notify pu
       BIGQUERY_EMULATOR_HOST: bq.emulatorHost,
       BIGQUERY_STORAGE_EMULATOR_HOST: bq.storageEndpoint,
       STORAGE_EMULATOR_HOST: gcs.endpoint,
-      PUBSUB_EMULATOR_HOST: ps.double!.endpoint,
+      PUBSUB_EMULATOR_HOST: ps.apiEndpoint!,
     };
     const common = ['--as-of', AS_OF, '--no-report'];
     const [cloud, local] = await Promise.all([

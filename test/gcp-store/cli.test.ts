@@ -25,7 +25,7 @@ beforeAll(async () => {
   sample = join(root, 'sample');
   gcs = await startGcsDouble();
   gcs.createBucket('promo-snapshots');
-  ps = await openPubSubTarget({ forceDouble: true });
+  ps = await openPubSubTarget(); // Google's emulator when the run has one, else the double
   const r = await runCli(['sample-data', '--out', sample, '--scale', '0.02', '--seed', '11', '--as-of', AS_OF]);
   expect(r.code, r.stderr).toBe(0);
 });
@@ -40,7 +40,7 @@ describe('promoscore run to gs:// and pubsub://', () => {
     const t = await ps.makeTopic();
     const received: NotificationAttributes[] = [];
     const sub = await subscribeNotifications(t.subscriptionTarget, async (a) => void received.push(a), { apiEndpoint: ps.apiEndpoint });
-    const env = { STORAGE_EMULATOR_HOST: gcs.endpoint, PUBSUB_EMULATOR_HOST: ps.double!.endpoint };
+    const env = { STORAGE_EMULATOR_HOST: gcs.endpoint, PUBSUB_EMULATOR_HOST: ps.apiEndpoint! };
     const common = ['--warehouse', `parquet:${sample}`, '--as-of', AS_OF, '--no-report'];
 
     const cloud = await runCli(['run', ...common, '--store', 'gs://promo-snapshots/prod', '--notify', t.topicUri], { env });
