@@ -7,6 +7,7 @@ import { DataType, Float32, Float64, makeVector, Table, Uint32, Utf8, vectorFrom
 import { InputDataError } from '../core/errors.ts';
 import { allocateMarkets } from './allocate/markets.ts';
 import { CANDIDATE_NUMERIC_COLUMNS, CANDIDATE_STRING_COLUMNS, type CandidateNumericColumn } from './features.ts';
+import { applyExplorationBudget } from './exploration.ts';
 import { buildGroups, marketCapacity } from './groups.ts';
 import { rankerScores } from './ranker-score.ts';
 import { firstNonFinite, numericColumn, stringColumn } from './kernels/columns.ts';
@@ -98,6 +99,16 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     },
     out,
   );
+  // the kernel's bonuses are candidates; the budget decides which rows get theirs
+  const explored = applyExplorationBudget({
+    candidate: out.bonus,
+    value: out.value,
+    reason: out.reason,
+    headroom: out.headroom,
+    group: groups.group,
+    groupCapacity: groups.capacity,
+    capacityShare: spec.exploration.capacity_share,
+  });
 
   const allocated = allocateMarkets({
     allocation: spec.allocation,
@@ -108,11 +119,11 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     groups,
     licensors,
     licensorMaxShare: num.licensor_max_share,
-    value: out.value,
+    value: explored.value,
     headroom: out.headroom,
     upper: out.upper,
     skipExcess: out.skipExcess,
-    reason: out.reason,
+    reason: explored.reason,
   });
   const { share, allocation } = allocated;
   const netScore = rankerScores(allocated.netValue, share, out.upper);
@@ -144,7 +155,7 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     save_rate: out.saveRate,
     skip_baseline: perRow(groups.baseline),
     skip_excess: out.skipExcess,
-    exploration_bonus: out.bonus,
+    exploration_bonus: explored.bonus,
     pacing: out.pacing,
     forecast_impressions: out.forecast,
   };
@@ -159,7 +170,7 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     boost: makeVector({ type: new Float32(), data: boost }),
     share: f64(share),
     upper: f64(out.upper),
-    value: f64(out.value),
+    value: f64(explored.value),
     headroom: f64(out.headroom),
     skip_upper: f64(out.skipUpper),
     reason: makeVector({ type: new Uint32(), data: allocated.reason }),

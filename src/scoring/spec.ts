@@ -55,8 +55,10 @@ const explorationSchema = z.strictObject({
   z: nonNegative.default(1),
   /** largest bonus added to the per-impression value */
   bonus_cap: nonNegative.default(0.05),
-  /** exploration budget per row: rows with at least this many promoted impressions get no bonus */
+  /** rows with at least this many impressions (all of them inform the save estimate) get no bonus */
   budget_impressions: nonNegative.default(5_000),
+  /** the exploration budget: per (market, surface), bonus rows' headroom is at most this share of its promoted capacity */
+  capacity_share: share.default(0.05),
 });
 
 const valueSchema = z.strictObject({

@@ -115,7 +115,7 @@ export function kernelConstants(spec: ScoringSpec): KernelConstants {
 export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelOutput, from = 0, to = input.group.length): void {
   // Locals, so the loop reads typed arrays and nothing else.
   const { group, impressions, skips, saves, campaign_active, licensor_active, restricted, track_age_days } = input;
-  const { commission_rate, campaign_expected, promoted_impressions, market_streams_28d } = input;
+  const { commission_rate, campaign_expected, market_streams_28d } = input;
   const { recent_impressions, campaign_delivered } = input;
   const { groupCapacity, groupBaseline, skipAlpha, skipBeta, saveAlpha, saveBeta, draws } = input;
   const oReason = out.reason;
@@ -173,20 +173,20 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
     if (!(headroom > 0)) reason |= Reason.NO_FORECAST;
     const eligible = (reason & INELIGIBLE_MASK) === 0;
 
-    // Exploration: rows with little promoted exposure get a bounded bonus.
+    // Exploration: the bonus a row would get, its width from every impression behind the save
+    // estimate. It is a candidate only: the exploration budget (exploration.ts) decides which rows
+    // get it and adds it to the value.
     let bonus = 0;
-    const exposure = promoted_impressions[r];
-    if (eligible && explore !== 0 && exposure < budget) {
-      const sd = Math.sqrt((saveRate * (1 - saveRate)) / (exposure + va + vb));
+    if (eligible && explore !== 0 && n < budget) {
+      const sd = Math.sqrt((saveRate * (1 - saveRate)) / (n + va + vb));
       bonus = explore === 1 ? exploreZ * sd : draws ? exploreZ * draws[r] * sd : 0;
       if (bonus > bonusCap) bonus = bonusCap;
-      if (bonus > 0) reason |= Reason.EXPLORATION_BONUS;
-      else bonus = 0;
+      if (!(bonus > 0)) bonus = 0;
     }
 
     const baseline = groupBaseline[g];
     const excess = skipRate - baseline;
-    let value = wSave * saveRate + bonus - (excess > 0 ? wSkip * excess : 0) + wComm * commission_rate[r];
+    let value = wSave * saveRate - (excess > 0 ? wSkip * excess : 0) + wComm * commission_rate[r];
 
     let pacing = 1;
     const target = campaign_expected[r];

@@ -86,19 +86,18 @@
       (local.set $reason (v128.or (local.get $reason) (v128.and (v128.not (f64x2.gt (local.get $headroom) (local.get $zero))) (i64x2.splat (i64.const 64)))))
       (local.set $elig (i64x2.eq (v128.and (local.get $reason) (i64x2.splat (i64.const 255))) (i64x2.splat (i64.const 0))))
       (v128.store offset=1509056 (local.get $o) (v128.and (local.get $one) (local.get $elig)))
-;; exploration bonus for eligible rows below the exposure budget
+;; exploration bonus (a candidate) for eligible rows below the impression budget, its width from all impressions
       (local.set $bonus (local.get $zero))
       (if (local.get $explore)
-        (then (local.set $exp (v128.load offset=656256 (local.get $o)))
+        (then (local.set $exp (local.get $n))
           (local.set $bonus (if (result v128) (i32.eq (local.get $explore) (i32.const 1)) (then (f64x2.mul (local.get $exploreZ) (f64x2.sqrt (f64x2.div (f64x2.mul (local.get $saveRate) (f64x2.sub (local.get $one) (local.get $saveRate))) (f64x2.add (f64x2.add (local.get $exp) (local.get $va)) (local.get $vb)))))) (else (f64x2.mul (f64x2.mul (local.get $exploreZ) (v128.load offset=853056 (local.get $o))) (f64x2.sqrt (f64x2.div (f64x2.mul (local.get $saveRate) (f64x2.sub (local.get $one) (local.get $saveRate))) (f64x2.add (f64x2.add (local.get $exp) (local.get $va)) (local.get $vb))))))))
           (local.set $bonus (f64x2.pmin (local.get $bonus) (local.get $bonusCap)))
           (local.set $pos (v128.and (v128.and (local.get $elig) (f64x2.lt (local.get $exp) (local.get $budget))) (f64x2.gt (local.get $bonus) (local.get $zero))))
-          (local.set $bonus (v128.and (local.get $bonus) (local.get $pos)))
-          (local.set $reason (v128.or (local.get $reason) (v128.and (local.get $pos) (i64x2.splat (i64.const 512)))))))
+          (local.set $bonus (v128.and (local.get $bonus) (local.get $pos)))))
       (v128.store offset=1181056 (local.get $o) (local.get $bonus))
 ;; value, then pacing: delivery so far against the target so far
       (local.set $excess (f64x2.sub (local.get $skipRate) (local.get $base)))
-      (local.set $value (f64x2.add (f64x2.sub (f64x2.add (f64x2.mul (local.get $wSave) (local.get $saveRate)) (local.get $bonus)) (v128.and (f64x2.mul (local.get $wSkip) (local.get $excess)) (f64x2.gt (local.get $excess) (local.get $zero)))) (f64x2.mul (local.get $wComm) (v128.load offset=328256 (local.get $o)))))
+      (local.set $value (f64x2.add (f64x2.sub (f64x2.mul (local.get $wSave) (local.get $saveRate)) (v128.and (f64x2.mul (local.get $wSkip) (local.get $excess)) (f64x2.gt (local.get $excess) (local.get $zero)))) (f64x2.mul (local.get $wComm) (v128.load offset=328256 (local.get $o)))))
       (local.set $t (v128.load offset=393856 (local.get $o)))
       (local.set $hasT (f64x2.gt (local.get $t) (local.get $zero)))
       (local.set $pacing (v128.bitselect (f64x2.pmin (f64x2.pmax (f64x2.add (local.get $one) (f64x2.mul (local.get $gain) (f64x2.sub (local.get $one) (f64x2.div (v128.load offset=787456 (local.get $o)) (local.get $t))))) (local.get $minPace)) (local.get $maxPace)) (local.get $one) (local.get $hasT)))
