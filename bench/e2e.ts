@@ -10,12 +10,15 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BIN = join(REPO, 'bin', 'promoscore.mjs');
+// The bin refuses Node < 24; an older Node (the side-by-side in docs/benchmarks.md, run with
+// `--import tsx`) runs the CLI's module itself, with the same loader flags as this process.
+const ENTRY = Number(process.versions.node.split('.')[0]) >= 24 ? [BIN] : [...process.execArgv, join(REPO, 'src', 'cli', 'main.ts')];
 const ROOT = join(REPO, '.promoscore', 'bench');
 const AS_OF = '2026-11-20';
 
 function cli(args: string[]): { stderr: string; stdout: string; seconds: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const r = spawnSync(process.execPath, [...ENTRY, ...args], {
     encoding: 'utf8',
     env: { ...process.env, PROMOSCORE_LOG_FORMAT: 'json' },
     maxBuffer: 64 * 2 ** 20,

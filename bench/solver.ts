@@ -22,7 +22,8 @@ async function benchSolver(): Promise<void> {
   const highs = await loadHighs();
   const perMarket = 25_000;
   let highsAllowed = true;
-  for (const rows of [10_000, 100_000, 1_000_000]) {
+  const sizes = (process.env.PROMOSCORE_BENCH_SOLVER_ROWS ?? '10000,100000,1000000').split(',').map(Number);
+  for (const rows of sizes) {
     const markets = Math.max(1, Math.round(rows / perMarket));
     const size = Math.round(rows / markets);
     const problems: MarketProblem[] = [];
