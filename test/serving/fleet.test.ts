@@ -13,7 +13,7 @@ import { rollback } from '../../src/snapshot/rollback.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
 import { hasPubSubEmulator, openPubSubTarget, topicTarget, type PubSubTarget } from '../gcp-notify/target.ts';
 import { listeningUrl, startServe, statusOf, until, type ServeProcess } from './serve-process.ts';
-import { makeRows, publishWithWriter } from './support.ts';
+import { MemoryNotifier, makeRows, publishWithWriter } from './support.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -70,6 +70,27 @@ describe.skipIf(!hasPubSubEmulator)('a serving fleet on the Pub/Sub emulator', (
     for (const p of fleet) p.child.kill('SIGTERM');
     for (const p of fleet) expect(await p.exited).toBe(0);
     expect(await subscriptionsOf(target, topic.name)).toEqual([]);
+  });
+
+  it('two replicas sharing one subscription: the message reaches one of them only, the other catches up by its safety-net poll', async () => {
+    const { target, store, storeUri, env } = await setup();
+    const t = await target.makeTopic();
+    const notifier = createPubSubNotifier(t.topicTarget, { apiEndpoint: target.apiEndpoint });
+    cleanups.push(() => notifier.close());
+    await publishWithWriter(store, new MemoryNotifier(), { version: 'v1', asOf: '2026-11-24', rows: makeRows(100, 6) }); // v2's is the one message
+    const args = ['--store', storeUri, '--dataset', 'promo', '--port', '0', '--subscription', t.subscriptionUri, '--jitter', '0', '--safety-poll', '1000'];
+    const pair = [startServe(args, env, cleanups), startServe(args, env, cleanups)];
+    const urls = await Promise.all(pair.map((p) => listeningUrl(p)));
+    await publishWithWriter(store, notifier, { version: 'v2', asOf: '2026-11-25', rows: makeRows(100, 6, 1) });
+    for (const [i, url] of urls.entries()) await until(async () => (await versionOf(url)) === 'v2', `replica ${i} to serve v2`, pair[i]);
+    // Pub/Sub hands each message of a subscription to one consumer: one delivery between the two
+    const delivered = async (url: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return [...text.matchAll(/^promoscore_notifications_total\{source="notification",outcome="\w+"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    expect((await delivered(urls[0])) + (await delivered(urls[1]))).toBe(1);
+    for (const p of pair) p.child.kill('SIGTERM');
+    for (const p of pair) expect(await p.exited).toBe(0);
   });
 
   it('a deleted subscription under a running server: it says so, polls LATEST and follows a rollback, then resubscribes once the subscription is back', async () => {
