@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
-import { DEFAULT_NOTIFY_URI, DEFAULT_STORE_URI } from '../config/uri.ts';
+import { DEFAULT_NOTIFY_URI, DEFAULT_STORE_URI } from '../config/defaults.ts';
 import { JOB_DEFAULTS } from '../config/job.ts';
 import type { LogFormat } from '../observability/log.ts';
 

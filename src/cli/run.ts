@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_DATASET, DEFAULT_NOTIFY_URI, DEFAULT_STORE_URI } from '../config/defaults.ts';
 import { action } from './exit.ts';
 import { createLogger, defaultLogFormat, type LogFormat, type Logger } from '../observability/log.ts';
 import { createProgress, noProgress, type Progress, type ProgressStream } from '../observability/progress.ts';
@@ -20,9 +21,9 @@ export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--job <file>', 'job definition (YAML or JSON), e.g. jobs/nightly.yaml')
     .option('--warehouse <uri>', 'bigquery://PROJECT/DATASET | duckdb:FILE | parquet:DIR (default: generated sample)')
-    .option('--store <uri>', 'gs://BUCKET/PREFIX | file://DIR (default: file://./.promoscore/store)')
-    .option('--notify <uri>', 'pubsub://projects/P/topics/T | file://PATH.ndjson (default: file://./.promoscore/outbox.ndjson)')
-    .option('--dataset <name>', 'snapshot dataset name (default: promo_scores)')
+    .option('--store <uri>', `gs://BUCKET/PREFIX | file://DIR (default: ${DEFAULT_STORE_URI})`)
+    .option('--notify <uri>', `pubsub://projects/P/topics/T | file://PATH.ndjson (default: ${DEFAULT_NOTIFY_URI})`)
+    .option('--dataset <name>', `snapshot dataset name (default: ${DEFAULT_DATASET})`)
     .option('--spec <file>', 'scoring spec file (default: specs/default.yaml)')
     .option('--scale <n>', 'scale of the generated sample when no warehouse is given (default 1)')
     .option('--force', 'publish a new version even if this identity was already published or rolled back')

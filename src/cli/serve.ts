@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
 import { createLogger, type LogFormat, type Logger } from '../observability/log.ts';
-import { DEFAULT_STORE_URI, openStore } from '../store/open.ts';
+import { DEFAULT_DATASET, DEFAULT_STORE_URI } from '../config/defaults.ts';
+import { openStore } from '../store/open.ts';
 import { startScoreServer } from '../serving/http.ts';
 import { parseShardSelection, type ShardSelection } from '../serving/load-snapshot.ts';
 import { ScoreCache } from '../serving/loader.ts';
@@ -92,7 +93,7 @@ export function register(program: Command): void {
     )
     .option('--job <file>', 'job definition whose store and dataset to serve')
     .option('--store <uri>', `gs://BUCKET/PREFIX | file://DIR (env PROMOSCORE_STORE; default: ${DEFAULT_STORE_URI})`)
-    .option('--dataset <name>', "snapshot dataset to serve (default: the job's, else promo_scores)")
+    .option('--dataset <name>', `snapshot dataset to serve (default: the job's, else ${DEFAULT_DATASET})`)
     .option('--topic <uri>', "pubsub://projects/P/topics/T: follow the topic through a subscription of this replica's own (created at start, deleted at a clean stop)")
     .option('--replica-id <name>', "names the replica's subscription with --topic (default: host name and process id)")
     .option('--subscription <uri>', 'pubsub://projects/P/subscriptions/S (pre-created, one per replica) | file://PATH.ndjson (default: poll LATEST)')

@@ -10,11 +10,12 @@ import { extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
-import { DEFAULT_NOTIFY_URI, DEFAULT_STORE_URI, parseNotifyUri, parseStoreUri, parseWarehouseUri } from './uri.ts';
+import { DEFAULT_DATASET, DEFAULT_NOTIFY_URI, DEFAULT_STORE_URI } from './defaults.ts';
+import { parseNotifyUri, parseStoreUri, parseWarehouseUri } from './uri.ts';
 
 /** Defaults shared with terraform/locals.tf (a test checks they agree). */
 export const JOB_DEFAULTS = {
-  dataset: 'promo_scores',
+  dataset: DEFAULT_DATASET,
   time_zone: 'Etc/UTC',
   buckets: 16,
   tasks: 1,

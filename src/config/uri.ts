@@ -35,10 +35,6 @@ export interface ParseOptions {
   cwd?: string;
 }
 
-/** Embedded defaults (DESIGN.md): no cloud account needed. */
-export const DEFAULT_STORE_URI = 'file://.promoscore/store';
-export const DEFAULT_NOTIFY_URI = 'file://.promoscore/outbox.ndjson';
-
 // GCP naming rules, checked here so a typo fails at exit 2 instead of as an API error at exit 5.
 // Project ids: 6–30 chars, lowercase/digits/hyphens, starting with a letter; legacy domain-scoped
 // ids look like `example.com:my-project`.

@@ -4,8 +4,6 @@ import { OutboxNotifier } from './outbox/notifier.ts';
 import { OutboxSource } from './outbox/source.ts';
 import type { NotificationSource, Notifier } from './port.ts';
 
-export const DEFAULT_NOTIFY_URI = 'file://./.promoscore/outbox.ndjson';
-
 /** Opens the notifier a URI names: `file://PATH.ndjson` (local outbox) or `pubsub://projects/P/topics/T`. */
 export async function openNotifier(uri: string, opts: { flag?: string } = {}): Promise<Notifier> {
   const target = parseNotifyUri(uri, { flag: opts.flag ?? '--notify' });

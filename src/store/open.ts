@@ -2,8 +2,6 @@ import { parseStoreUri } from '../config/uri.ts';
 import { LocalStore } from './local/store.ts';
 import type { ObjectStore } from './port.ts';
 
-export const DEFAULT_STORE_URI = 'file://./.promoscore/store';
-
 /**
  * Opens the object store a URI names (DESIGN.md): `file://DIR` (relative DIRs resolve against the
  * working directory, e.g. file://./.promoscore/store; file:///abs/dir is absolute) or `gs://BUCKET/PREFIX`.
