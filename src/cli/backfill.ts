@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { PromoscoreError, UsageError, exitCodeOf } from '../core/errors.ts';
 import type { Logger } from '../observability/log.ts';
-import { addDays, parseAsOf, type AsOf } from '../run/as-of.ts';
+import { addDays } from '../core/dates.ts';
+import { parseAsOf, type AsOf } from '../run/as-of.ts';
 import { runJob, type RunOptions, type RunResult } from '../run/run-job.ts';
 import { markers } from '../snapshot/markers.ts';
 import { openStore } from '../store/open.ts';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DataType, type Table } from 'apache-arrow';
 import { InputDataError } from '../core/errors.ts';
+import { addDays } from '../core/dates.ts';
 import type { QueryParamValue, Warehouse } from '../warehouse/port.ts';
 import type { InputCheck } from './config.ts';
 import { showKey } from './examples.ts';
@@ -57,12 +58,6 @@ export function dateParams(ctx: Pick<CheckContext, 'asOf' | 'today' | 'lookbackD
     fresh_from: { type: 'DATE', value: addDays(ctx.asOf, -ctx.freshnessLagDays) },
     today: { type: 'DATE', value: ctx.today },
   };
-}
-
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }
 
 // ---------------------------------------------------------------- schema

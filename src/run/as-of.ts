@@ -39,9 +39,3 @@ export function defaultAsOf(cadence: 'daily' | 'hourly', now = new Date()): AsOf
   const iso = now.toISOString();
   return parseAsOf(cadence === 'hourly' ? iso.slice(0, 13) : iso.slice(0, 10));
 }
-
-export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}

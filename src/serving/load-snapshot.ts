@@ -5,7 +5,8 @@ import type { ObjectStore } from '../store/port.ts';
 import { checkManifestSchema, shardChunks, type Chunk } from './columns.ts';
 import { BucketBuilder, tableSlots } from './index-build.ts';
 import type { LoadPool } from './load-pool.ts';
-import { jitterDelay, seededRng, sleep, type Rng } from './rng.ts';
+import { retry } from '../core/retry.ts';
+import { seededRng, type Rng } from './rng.ts';
 import { ScoreIndex } from './score-index.ts';
 
 /** Which share of the key space a replica serves: buckets b with b % count === index. */
@@ -74,19 +75,16 @@ function checkEntries(where: string, m: Manifest): void {
 }
 
 async function fetchShard(store: ObjectStore, path: string, retries: number, baseMs: number, rng: Rng): Promise<Uint8Array> {
-  for (let attempt = 0; ; attempt++) {
-    let got;
-    try {
-      got = await store.read(path);
-    } catch (err) {
-      if (attempt >= retries) throw new InfraError(`reading ${path} failed: ${(err as Error).message}`, { cause: err });
-      // exponential backoff with full jitter, so a fleet retrying together spreads out
-      await sleep(jitterDelay(rng, baseMs * 2 ** attempt));
-      continue;
-    }
-    if (!got) throw new CorruptSnapshotError(`shard ${path} does not exist`);
-    return got.data;
+  let got;
+  try {
+    // exponential backoff with full jitter, so a fleet retrying together spreads out
+    const policy = { attempts: retries + 1, initialDelayMs: baseMs, maxDelayMs: Infinity, jitter: rng };
+    got = await retry(policy, () => store.read(path), { retryable: () => true });
+  } catch (err) {
+    throw new InfraError(`reading ${path} failed: ${(err as Error).message}`, { cause: err });
   }
+  if (!got) throw new CorruptSnapshotError(`shard ${path} does not exist`);
+  return got.data;
 }
 
 let loadIds = 0;

@@ -14,7 +14,3 @@ export function seededRng(seed: number): Rng {
 export function jitterDelay(rng: Rng, maxMs: number): number {
   return maxMs > 0 ? Math.floor(rng() * maxMs) : 0;
 }
-
-export function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}

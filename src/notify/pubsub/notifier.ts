@@ -12,6 +12,7 @@
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { InfraError, UsageError } from '../../core/errors.ts';
 import { canonicalJson } from '../../core/hash.ts';
+import { retry } from '../../core/retry.ts';
 import { silentLogger, type Logger } from '../../observability/log.ts';
 import type { NotificationAttributes, Notifier } from '../port.ts';
 import { InvalidNotificationError, toContractAttributes } from './attributes.ts';
@@ -64,24 +65,24 @@ export function createPubSubNotifier(topicRes: PubSubTopicTarget, opts: PubSubNo
         attributes: { ...attrs } as Record<string, string>,
         orderingKey: key,
       };
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await topic.publishMessage(message);
-        } catch (err) {
-          // The client holds back every later message of this key until told to resume.
-          topic.resumePublishing(key);
-          const code = grpcCodeOf(err);
-          const fields = { topic: topicRes.name, dataset: key, version: attrs.version, attempt, code };
-          if (!isRetryableGrpc(err) || attempt >= attempts) {
-            log.error('notification not published', fields);
-            throw new InfraError(
-              `publishing ${attrs.event} of ${key}/${attrs.version} to ${uri} failed after ${attempt} attempt(s): ${describe(err)}`,
-              { cause: err },
-            );
-          }
-          log.warn('notification publish failed, retrying', fields);
-          await new Promise((r) => setTimeout(r, Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1))));
-        }
+      let attempted = 0;
+      try {
+        return await retry({ attempts, initialDelayMs, maxDelayMs }, () => topic.publishMessage(message), {
+          retryable: isRetryableGrpc,
+          onFailure(err, attempt, willRetry) {
+            attempted = attempt;
+            // The client holds back every later message of this key until told to resume.
+            topic.resumePublishing(key);
+            const fields = { topic: topicRes.name, dataset: key, version: attrs.version, attempt, code: grpcCodeOf(err) };
+            if (willRetry) log.warn('notification publish failed, retrying', fields);
+            else log.error('notification not published', fields);
+          },
+        });
+      } catch (err) {
+        throw new InfraError(
+          `publishing ${attrs.event} of ${key}/${attrs.version} to ${uri} failed after ${attempted} attempt(s): ${describe(err)}`,
+          { cause: err },
+        );
       }
     },
 

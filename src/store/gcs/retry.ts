@@ -3,13 +3,11 @@
  * every attempt: it must know whether an earlier attempt may have been applied before a later one
  * reports a failed precondition.
  */
-export interface RetryPolicy {
-  /** total attempts, first included */
-  attempts: number;
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
+import { retry, type RetryPolicy } from '../../core/retry.ts';
 
+export type { RetryPolicy } from '../../core/retry.ts';
+
+/** Backoff without jitter: reruns behave the same, and few writers contend here. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 250, maxDelayMs: 8000 };
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -44,26 +42,11 @@ export function isRetryable(err: unknown): boolean {
   return /socket hang up|ECONNRESET|ECONNREFUSED|other side closed|premature close/i.test(msg);
 }
 
-/** Exponential backoff without jitter: reruns behave the same, and few writers contend here. */
-export function backoffMs(policy: RetryPolicy, failedAttempts: number): number {
-  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, failedAttempts - 1));
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs `fn` until it succeeds, fails with a non-retryable error, or the attempts run out. `fn`
- * receives the attempt number (1-based) and whether any earlier attempt failed retryably.
+ * receives the attempt number (1-based) and whether an earlier attempt failed (retryably: only
+ * those are followed by another).
  */
-export async function withRetry<T>(policy: RetryPolicy, fn: (attempt: number, retried: boolean) => Promise<T>): Promise<T> {
-  let retried = false;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt, retried);
-    } catch (err) {
-      if (attempt >= policy.attempts || !isRetryable(err)) throw err;
-      retried = true;
-      await sleep(backoffMs(policy, attempt));
-    }
-  }
+export function withRetry<T>(policy: RetryPolicy, fn: (attempt: number, retried: boolean) => Promise<T>): Promise<T> {
+  return retry(policy, (attempt) => fn(attempt, attempt > 1), { retryable: isRetryable });
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InfraError, PreconditionFailedError, UsageError } from '../../core/errors.ts';
+import { sleep } from '../../core/sleep.ts';
 import type { ObjectInfo, ObjectStore, ReadResult } from '../port.ts';
 
 /**
@@ -369,9 +370,5 @@ function code(err: unknown): string | undefined {
 
 function infra(what: string, err: unknown): InfraError {
   return new InfraError(`${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 

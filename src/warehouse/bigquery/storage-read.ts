@@ -1,6 +1,7 @@
 import { RecordBatch, Table, tableFromIPC } from 'apache-arrow';
 import type { BigQueryReadClient } from '@google-cloud/bigquery-storage';
 import { InfraError } from '../../core/errors.ts';
+import { retry } from '../../core/retry.ts';
 import { silentLogger, type Logger } from '../../observability/log.ts';
 import { isRetryableGrpc, mapBigQueryError } from './errors.ts';
 import { tableResource } from './names.ts';
@@ -43,7 +44,6 @@ interface ReadRowsResponseLike {
   arrowRecordBatch?: { serializedRecordBatch?: Uint8Array | null; rowCount?: number | string | null } | null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Reads a whole table through the Storage Read API in ARROW format: one read session, its streams
@@ -92,8 +92,9 @@ export async function readTableArrow(
   const readStream = async (name: string): Promise<{ chunks: Uint8Array[]; rows: number }> => {
     const chunks: Uint8Array[] = [];
     let offset = 0;
-    for (let attempt = 1; ; attempt++) {
-      try {
+    const policy = { attempts: maxAttempts, initialDelayMs: retryDelayMs, maxDelayMs: 5_000 };
+    try {
+      return await retry(policy, async () => {
         await new Promise<void>((resolve, reject) => {
           let settled = false;
           // Retries belong to this loop (it knows the offset); the transport must not replay from the start.
@@ -116,15 +117,18 @@ export async function readTableArrow(
           });
         });
         return { chunks, rows: offset };
-      } catch (err) {
-        if (!isRetryableGrpc(err)) throw mapBigQueryError(err, `${context}, stream ${name}`);
-        if (attempt >= maxAttempts) {
-          throw new InfraError(`${context}: stream ${name} kept failing after ${attempt} attempts (${(err as Error).message})`, { cause: err });
-        }
-        resumes++;
-        log.warn('storage read stream interrupted, resuming', { stream: name, offset, attempt, error: (err as Error).message });
-        await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 5_000));
-      }
+      }, {
+        retryable: isRetryableGrpc,
+        onFailure(err, attempt, willRetry) {
+          if (!willRetry) return;
+          resumes++;
+          log.warn('storage read stream interrupted, resuming', { stream: name, offset, attempt, error: (err as Error).message });
+        },
+      });
+    } catch (err) {
+      // retryable failures are retried until the attempts run out
+      if (!isRetryableGrpc(err)) throw mapBigQueryError(err, `${context}, stream ${name}`);
+      throw new InfraError(`${context}: stream ${name} kept failing after ${maxAttempts} attempts (${(err as Error).message})`, { cause: err });
     }
   };
 

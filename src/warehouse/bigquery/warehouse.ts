@@ -3,6 +3,7 @@ import { BigQueryReadClient } from '@google-cloud/bigquery-storage';
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { InfraError, InputDataError, UsageError, type PromoscoreError } from '../../core/errors.ts';
+import { sleep } from '../../core/sleep.ts';
 import { canonicalJson, sha256Hex } from '../../core/hash.ts';
 import { silentLogger, type Logger } from '../../observability/log.ts';
 import type { DryRunResult, InputTableInfo, QueryRequest, QueryResult, Warehouse } from '../port.ts';
@@ -58,7 +59,6 @@ function normalType(t: string): string {
   return ({ INTEGER: 'INT64', FLOAT: 'FLOAT64', BOOLEAN: 'BOOL' } as Record<string, string>)[t] ?? t;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An auth client that adds no headers: for local doubles and emulators, which take none. */
 const anonymousAuth = {
