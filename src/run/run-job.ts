@@ -8,8 +8,8 @@ import type { Logger } from '../observability/log.ts';
 import { checkNote, noProgress, type Progress } from '../observability/progress.ts';
 import { StageClock, type StageTiming } from '../observability/stages.ts';
 import { histogram, renderRunReport } from '../observability/report-html.ts';
-import { defaultJob, loadJob, withEnvironment, type JobConfig } from '../config/job.ts';
-import { parseNotifyUri, parseStoreUri, parseWarehouseUri } from '../config/uri.ts';
+import type { JobConfig } from '../config/job.ts';
+import { resolveConfig } from '../config/resolve.ts';
 import { loadSpec, specHash } from '../scoring/spec.ts';
 import { score } from '../scoring/score.ts';
 import { openWarehouse } from '../warehouse/open.ts';
@@ -92,12 +92,14 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
   const runId = randomUUID();
   try {
     // ---- plan
-    const job: JobConfig = withEnvironment(opts.job ? loadJob(opts.job, { qualitySchema: QualityConfigSchema }) : defaultJob());
-    // flags are checked by the same parsers as job files, so a typo fails here at exit 2, naming the flag
-    if (opts.warehouse) parseWarehouseUri(opts.warehouse, { flag: '--warehouse' });
-    if (opts.store) parseStoreUri(opts.store, { flag: '--store' });
-    if (opts.notify) parseNotifyUri(opts.notify, { flag: '--notify' });
-    const dataset = opts.dataset ?? job.dataset;
+    // flag > PROMOSCORE_* > job file > default, as for every command; a typo fails here at exit 2, naming the flag
+    const config = resolveConfig(
+      { job: opts.job, warehouse: opts.warehouse, store: opts.store, notify: opts.notify, dataset: opts.dataset },
+      process.env,
+      { qualitySchema: QualityConfigSchema },
+    );
+    const job: JobConfig = config.job;
+    const dataset = config.dataset;
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(dataset)) {
       throw new UsageError(`--dataset: "${dataset}" must be 1-128 characters of letters, digits, _ . - (not starting with . or -)`);
     }
@@ -107,7 +109,7 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
     const specH = specHash(spec);
     const quality = QualityConfigSchema.parse(job.quality ?? {});
 
-    let warehouseUri = opts.warehouseHandle?.uri ?? opts.warehouse ?? job.warehouse;
+    let warehouseUri = opts.warehouseHandle?.uri ?? config.warehouse;
     if (!warehouseUri) {
       progress.start('sample');
       const sample = await ensureDefaultSample(process.cwd(), asOf.date, { scale: opts.scale ?? 1 });
@@ -115,8 +117,8 @@ export async function runJob(opts: RunOptions, baseLog: Logger, ui: RunUi = {}):
       log.info(sample.created ? 'sample generated' : 'sample reused', { dir: sample.dir });
       warehouseUri = sample.uri;
     }
-    const storeUri = opts.store ?? job.store;
-    const notifyUri = opts.notify ?? job.notify;
+    const storeUri = config.store;
+    const notifyUri = config.notify;
     const store = await openStore(storeUri);
     const warehouse = opts.warehouseHandle ?? await openWarehouse(warehouseUri, {
       jobName: job.name,
