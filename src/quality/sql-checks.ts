@@ -7,7 +7,8 @@ import type { InputCheck } from './config.ts';
 import { showKey } from './examples.ts';
 import type { Finding } from './finding.ts';
 import { matchTuples } from './key-match.ts';
-import { MAY_BE_EMPTY, SOURCE_TABLES, SOURCE_TABLE_NAMES, type LogicalType } from './source-tables.ts';
+import { CONTRACT_TABLES, CONTRACT_TABLE_NAMES, type ContractType } from '../warehouse/tables.ts';
+import { MAY_BE_EMPTY } from './source-tables.ts';
 import { utf8Column } from './utf8-column.ts';
 
 /**
@@ -62,7 +63,7 @@ export function dateParams(ctx: Pick<CheckContext, 'asOf' | 'today' | 'lookbackD
 
 // ---------------------------------------------------------------- schema
 
-export function logicalTypeOf(type: DataType): LogicalType | null {
+export function logicalTypeOf(type: DataType): ContractType | null {
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) return 'STRING';
   if (DataType.isDictionary(type)) return logicalTypeOf(type.dictionary);
   if (DataType.isDate(type) || DataType.isTimestamp(type)) return 'DATE';
@@ -72,7 +73,7 @@ export function logicalTypeOf(type: DataType): LogicalType | null {
   return null;
 }
 
-function typeFits(actual: LogicalType | null, expected: LogicalType): boolean {
+function typeFits(actual: ContractType | null, expected: ContractType): boolean {
   if (actual === expected) return true;
   // an integer column holds a FLOAT64 contract value exactly; the reverse would lose counts
   return expected === 'FLOAT64' && actual === 'INT64';
@@ -86,7 +87,7 @@ export async function checkSchema(ctx: Pick<CheckContext, 'warehouse' | 'labels'
   const problems: string[] = [];
   const findings: Finding[] = [];
   const template = loadCheckSql('schema');
-  for (const table of SOURCE_TABLE_NAMES) {
+  for (const { name: table, columns } of CONTRACT_TABLES) {
     const sql = template.replaceAll('{{table}}', `{{${table}}}`);
     let result: Table;
     try {
@@ -99,7 +100,7 @@ export async function checkSchema(ctx: Pick<CheckContext, 'warehouse' | 'labels'
     }
     const fields = new Map(result.schema.fields.map((f) => [f.name.toLowerCase(), f]));
     let bad = 0;
-    for (const [column, expected] of Object.entries(SOURCE_TABLES[table])) {
+    for (const { name: column, type: expected } of columns) {
       const f = fields.get(column);
       if (!f) {
         problems.push(`table ${table} has no column ${column} (${expected})`);
@@ -137,7 +138,7 @@ export async function checkKeyLengths(ctx: Pick<CheckContext, 'warehouse' | 'lab
   } catch (err) {
     const why = (err as Error)?.message ?? String(err);
     if (/encoding|utf-?8|unicode|invalid input/i.test(why)) {
-      const table = SOURCE_TABLE_NAMES.find((n) => why.includes(`${n}.parquet`) || why.includes(`"${n}"`)) ?? 'a source table';
+      const table = CONTRACT_TABLE_NAMES.find((n) => why.includes(`${n}.parquet`) || why.includes(`"${n}"`)) ?? 'a source table';
       throw new InputDataError(`input data failed validation (nothing published): ${table} holds text that is not valid UTF-8: ${why}`, { cause: err });
     }
     throw err;
@@ -163,7 +164,7 @@ export async function checkTableRows(ctx: CheckContext): Promise<Finding[]> {
   const counts = t.getChild('row_count')!;
   const rows = new Map<string, number>();
   for (let i = 0; i < t.numRows; i++) rows.set(String(names.get(i)), Number(counts.get(i)));
-  return SOURCE_TABLE_NAMES.filter((name) => !MAY_BE_EMPTY.has(name)).map((table) => {
+  return CONTRACT_TABLE_NAMES.filter((name) => !MAY_BE_EMPTY.has(name)).map((table) => {
     const n = rows.get(table) ?? 0;
     return { check: 'empty_table', table, offending: n === 0 ? 1 : 0, examples: [], detail: n === 0 ? 'table has no rows' : `${n} rows` };
   });
