@@ -75,8 +75,10 @@ export class SimulationEngine {
     await conn.run(`ATTACH ':memory:' AS world`);
     await conn.run('USE world');
     for (const t of CONTRACT_TABLE_NAMES) {
-      const name = t === 'engagement_daily' ? 'engagement_history' : t;
-      await conn.run(`CREATE TABLE ${name} AS SELECT * FROM read_parquet(${sqlString(join(sampleDir, `${t}.parquet`))})`);
+      const file = sqlString(join(sampleDir, `${t}.parquet`));
+      // history in date order: the job's window filter then skips whole row groups by their min/max
+      if (t === 'engagement_daily') await conn.run(`CREATE TABLE engagement_history AS SELECT * FROM read_parquet(${file}) ORDER BY event_date, market, surface, track_id`);
+      else await conn.run(`CREATE TABLE ${t} AS SELECT * FROM read_parquet(${file})`);
     }
     await createIdTable(conn, 'track_ids', ids.tracks);
     await createIdTable(conn, 'market_ids', ids.markets);
