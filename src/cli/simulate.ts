@@ -80,7 +80,7 @@ breaches, campaign delivery, licensor concentration. Definitions: docs/evaluatio
           coldStartShare: flags.coldStartShare === undefined ? undefined : num('--cold-start-share', flags.coldStartShare, 0, 1),
           baselines: policies,
           workDir: flags.workDir,
-          onDay: flags.json ? undefined : (t, days, s) => process.stderr.write(`day ${t + 1}/${days} done at ${s.toFixed(1)} s\n`),
+          onDay: (t, days, s) => process.stderr.write(`day ${t + 1}/${days} done at ${s.toFixed(1)} s\n`),
         });
         await mkdir(flags.report, { recursive: true });
         const w = result.world;

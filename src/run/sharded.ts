@@ -180,5 +180,6 @@ export function mergeAllocation(parts: AllocationSection[]): AllocationSection {
     gap: diff > 1e-13 * scale ? diff / Math.max(Math.abs(dual), 1e-300) : 0,
     max_violation: maxViolation,
   };
-  return { tolerance: parts[0]?.tolerance ?? 1e-4, certificate, markets };
+  const holdout = parts.find((p) => p.holdout)?.holdout;
+  return { tolerance: parts[0]?.tolerance ?? 1e-4, certificate, markets, ...(holdout ? { holdout } : {}) };
 }

@@ -21,6 +21,7 @@ export const Reason = {
   FULL_BOOST: 1 << 15,
   PARTIAL_BOOST: 1 << 16,
   NOT_ALLOCATED: 1 << 17,
+  HOLDOUT: 1 << 18,
 } as const;
 export type ReasonName = keyof typeof Reason;
 
@@ -54,6 +55,7 @@ export const REASON_DESCRIPTIONS: Record<ReasonName, string> = {
   FULL_BOOST: 'it received the full boost',
   PARTIAL_BOOST: 'it received part of the boost',
   NOT_ALLOCATED: 'it was eligible but other rows were worth more per impression of scarce capacity',
+  HOLDOUT: 'in the randomized holdout: its boost was drawn (1 or the maximum, even odds), not decided by the allocation',
 };
 
 export const REASON_NAMES = Object.keys(Reason) as ReasonName[];

@@ -15,6 +15,7 @@ import { allocateKernelOutput, kernelConstants } from './kernels/fused.ts';
 import { scoreKernelSimd } from './kernels/simd/fused-simd.ts';
 import { intern, normalFromHash, rowKeyHashes } from './kernels/keys.ts';
 import { fitBetaPriors } from './kernels/priors.ts';
+import { applyHoldout } from './holdout.ts';
 import type { ScoringSpec } from './spec.ts';
 import type { ScoreContext, ScoreInput, ScoreOutput } from './stage.ts';
 
@@ -130,6 +131,9 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
 
   const boost = new Float32Array(n);
   for (let r = 0; r < n; r++) boost[r] = 1 + share[r] * k.boostRoom;
+  const holdout = applyHoldout(spec.holdout.share, spec.allocation.max_boost, ctx.asOf,
+    [strings.track_id, strings.market, strings.surface, strings.campaign_id], { upper: out.upper, share, boost, reason: allocated.reason });
+  allocation.holdout = holdout.design;
 
   const perRow = (a: Float64Array) => {
     const o = new Float64Array(n);
@@ -174,6 +178,7 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     headroom: f64(out.headroom),
     skip_upper: f64(out.skipUpper),
     reason: makeVector({ type: new Uint32(), data: allocated.reason }),
+    propensity: makeVector({ type: new Float32(), data: holdout.propensity }),
   };
   for (const c of DIAGNOSTIC_COLUMNS) columns[c] = f64(diag[c]);
   return { table: new Table(columns), allocation };

@@ -93,6 +93,11 @@ const allocationSchema = z.strictObject({
   max_iterations: z.number().int().positive().default(500),
 });
 
+const holdoutSchema = z.strictObject({
+  /** share of eligible rows, by a hash of (as-of, key), whose boost is drawn at random (logged as propensity) */
+  share: share.default(0.05),
+});
+
 export const scoringSpecSchema = z.strictObject({
   spec_version: z.string().min(1).default('1'),
   eligibility: eligibilitySchema.prefault({}),
@@ -103,6 +108,7 @@ export const scoringSpecSchema = z.strictObject({
   value: valueSchema.prefault({}),
   pacing: pacingSchema.prefault({}),
   allocation: allocationSchema.prefault({}),
+  holdout: holdoutSchema.prefault({}),
 });
 
 export type ScoringSpec = z.infer<typeof scoringSpecSchema>;

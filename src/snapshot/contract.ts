@@ -88,10 +88,24 @@ export interface MarketAllocation {
   certificate: Certificate;
 }
 
+/** How the randomized holdout was drawn (docs/snapshots.md, "Propensity"). */
+export interface HoldoutDesign {
+  /** share of eligible rows sent to the randomized boost */
+  share: number;
+  /** the row key columns hashed, in order, with `seed` */
+  key: string[];
+  seed: string;
+  /** the boosts a holdout row draws from, and their probabilities */
+  boosts: number[];
+  probabilities: number[];
+}
+
 export interface AllocationSection {
   tolerance: number;
   certificate: Certificate;
   markets: MarketAllocation[];
+  /** the randomized holdout behind the snapshot's `propensity` column */
+  holdout?: HoldoutDesign;
 }
 
 export interface QualityCheckResult {

@@ -22,7 +22,8 @@ describe('score()', () => {
     expect(fields.slice(0, SNAPSHOT_COLUMNS.length).map((f) => [f.name, String(f.type).toLowerCase()])).toEqual(
       SNAPSHOT_COLUMNS.map(([n, t]) => [n, t]),
     );
-    expect(fields.slice(SNAPSHOT_COLUMNS.length).map((f) => f.name)).toEqual([...DIAGNOSTIC_COLUMNS]);
+    // the holdout's propensity follows the contract columns, then the diagnostics
+    expect(fields.slice(SNAPSHOT_COLUMNS.length).map((f) => f.name)).toEqual(['propensity', ...DIAGNOSTIC_COLUMNS]);
     expect(out.table.numRows).toBe(input.candidates.numRows);
     for (const c of ['track_id', 'market', 'surface', 'campaign_id', 'licensor_id']) {
       expect(out.table.getChild(c)!.toArray()).toEqual(input.candidates.getChild(c)!.toArray());

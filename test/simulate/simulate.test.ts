@@ -34,7 +34,7 @@ describe('simulate, end to end on a tiny world', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'promoscore-simtest-'));
     first = await simulate({ ...WORLD, specs: ['specs/default.yaml'], workDir: work });
-  }, 300_000);
+  }, 900_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('is deterministic: the same seed gives the same metrics, byte for byte', async () => {
@@ -44,7 +44,7 @@ describe('simulate, end to end on a tiny world', () => {
     );
     const other = await simulate({ ...WORLD, seed: 't2', specs: ['specs/default.yaml'], baselines: ['none'] });
     expect(JSON.stringify(other.policies.spec)).not.toBe(JSON.stringify(first.policies.spec));
-  }, 300_000);
+  }, 900_000);
 
   it('reports every policy, with none at zero increment and the job publishing every day', () => {
     expect(Object.keys(first.policies)).toEqual(['spec', 'uniform', 'greedy', 'none', 'oracle']);
