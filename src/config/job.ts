@@ -11,7 +11,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.ts';
 import { DEFAULT_DATASET, DEFAULT_NOTIFY_URI, DEFAULT_STORE_URI } from './defaults.ts';
-import { parseNotifyUri, parseStoreUri, parseWarehouseUri } from './uri.ts';
+import { BQ_DATASET_RE, parseNotifyUri, parseStoreUri, parseWarehouseUri } from './uri.ts';
 
 /** Defaults shared with terraform/locals.tf (a test checks they agree). */
 export const JOB_DEFAULTS = {
@@ -79,7 +79,7 @@ const bigquerySchema = z.strictObject({
   maximum_bytes_billed: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(JOB_DEFAULTS.maximum_bytes_billed),
   scratch_dataset: z
     .string()
-    .regex(/^[A-Za-z0-9_]{1,1024}$/, 'a BigQuery dataset id: letters, digits and underscores')
+    .regex(BQ_DATASET_RE, 'a BigQuery dataset id: letters, digits and underscores')
     .default(JOB_DEFAULTS.scratch_dataset),
   labels: labelsSchema.default({}),
 });
@@ -271,7 +271,7 @@ export function withEnvironment(job: JobConfig, env: NodeJS.ProcessEnv = process
   if (location) out.bigquery.location = location;
   const scratch = get('PROMOSCORE_BQ_SCRATCH_DATASET');
   if (scratch) {
-    if (!/^[A-Za-z0-9_]{1,1024}$/.test(scratch)) {
+    if (!BQ_DATASET_RE.test(scratch)) {
       throw new UsageError(`PROMOSCORE_BQ_SCRATCH_DATASET: invalid dataset id ${JSON.stringify(scratch)} (letters, digits, underscores)`);
     }
     out.bigquery.scratch_dataset = scratch;

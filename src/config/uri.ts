@@ -39,7 +39,8 @@ export interface ParseOptions {
 // Project ids: 6–30 chars, lowercase/digits/hyphens, starting with a letter; legacy domain-scoped
 // ids look like `example.com:my-project`.
 const PROJECT_RE = /^(?:[a-z][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const BQ_DATASET_RE = /^[A-Za-z0-9_]{1,1024}$/;
+/** BigQuery dataset ids: letters, digits and underscores, at most 1024. */
+export const BQ_DATASET_RE = /^[A-Za-z0-9_]{1,1024}$/;
 // Bucket names: 3–63 chars (per dot-separated part), lowercase, digits, '-', '_', '.'; alnum at both ends.
 const BUCKET_RE = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 // Topic and subscription ids: 3–255 chars, start with a letter, no `goog` prefix.

@@ -14,7 +14,7 @@ import { expandForBigQuery, type TableExpander } from './expand.ts';
 import { sanitizeLabels } from './labels.ts';
 import { toClientParams } from './params.ts';
 import { readTableArrow, type TableRef } from './storage-read.ts';
-import type { BigQueryTarget } from '../../config/uri.ts';
+import { BQ_DATASET_RE, type BigQueryTarget } from '../../config/uri.ts';
 import type { BigQueryLocation } from './names.ts';
 
 
@@ -100,7 +100,7 @@ export class BigQueryWarehouse implements Warehouse {
     this.loc = { projectId: target.project, datasetId: target.dataset };
     this.uri = target.uri;
     this.log = opts.log ?? silentLogger;
-    if (opts.scratchDataset !== undefined && !/^[A-Za-z0-9_]{1,1024}$/.test(opts.scratchDataset)) {
+    if (opts.scratchDataset !== undefined && !BQ_DATASET_RE.test(opts.scratchDataset)) {
       throw new UsageError(`scratch dataset "${opts.scratchDataset}" is not a valid BigQuery dataset id`);
     }
     if (opts.maximumBytesBilled !== undefined && !/^[1-9]\d*$/.test(String(opts.maximumBytesBilled))) {
