@@ -37,7 +37,10 @@ on-demand prices; on the embedded warehouse they are the bytes of the input file
           warehouse: r.warehouseUri,
           store: r.storeUri,
           manifest_uri: r.manifestUri,
+          previous_version: r.previousVersion,
           queries,
+          // the output gates a plan can already evaluate (row-count drift from the count query)
+          gates: r.predictedGates ?? [],
         };
         if (flags.json) {
           process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
@@ -54,6 +57,7 @@ on-demand prices; on the embedded warehouse they are the bytes of the input file
               `query      ${q.query.padEnd(12)} ${formatBytes(q.bytesProcessed).padStart(10)}` +
               (q.estimated_cost_usd !== undefined ? `  ~$${q.estimated_cost_usd.toFixed(4)} (on-demand estimate)` : '  (local files, not billed)'),
           ),
+          ...plan.gates.map((g) => `gate       ${g.check} ${g.status === 'fail' ? 'WOULD FAIL' : 'would pass'}: ${g.detail ?? ''}${g.status === 'fail' && g.setting ? ` (threshold ${g.setting}=${g.threshold})` : ''}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }),

@@ -9,7 +9,7 @@ import { parseShard } from '../run/shard.ts';
 import { UsageError } from '../core/errors.ts';
 
 /** The flags as commander hands them over: the run's own options, plus those still raw strings. */
-export type CommonRunFlags = Pick<RunOptions, 'job' | 'asOf' | 'warehouse' | 'store' | 'notify' | 'dataset' | 'spec' | 'force' | 'dryRun'> & {
+export type CommonRunFlags = Pick<RunOptions, 'job' | 'asOf' | 'warehouse' | 'store' | 'notify' | 'dataset' | 'spec' | 'force' | 'dryRun' | 'set'> & {
   report?: string | false;
   logFormat?: string;
   shard?: string;
@@ -26,9 +26,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--dataset <name>', `snapshot dataset name (default: ${DEFAULT_DATASET})`)
     .option('--spec <file>', 'scoring spec file (default: specs/default.yaml)')
     .option('--scale <n>', 'scale of the generated sample when no warehouse is given (default 1)')
-    .option('--force', 'publish a new version even if this identity was already published or rolled back')
-    .option('--report <dir>', 'directory for the HTML report (default: ./.promoscore/reports)')
-    .option('--no-report', 'do not write the HTML report')
+    .option('--set <key=value>', 'override one job setting for this run, e.g. quality.output.max_row_change=3 (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--force', 'publish a new version id for the same inputs, even if this identity was already published or rolled back (the gates still apply)')
+    .option('--report <dir>', 'directory for the run result (JSON) and HTML report, and their index.html (default: ./.promoscore/reports)')
+    .option('--no-report', 'write neither the run result file nor the HTML report')
     .option('--log-format <format>', 'json | text (default: text on a terminal, json otherwise)');
 }
 
@@ -49,6 +50,7 @@ export function toRunOptions(flags: CommonRunFlags): RunOptions {
     notify: flags.notify,
     dataset: flags.dataset,
     spec: flags.spec,
+    set: flags.set,
     force: flags.force,
     dryRun: flags.dryRun,
     reportDir: flags.report === false ? null : flags.report,
@@ -94,32 +96,43 @@ export function registerRun(program: Command): void {
     .option('--as-of <date|hour>', 'logical time: YYYY-MM-DD (daily) or YYYY-MM-DDTHH (hourly); default: now (UTC)')
     .option('--dry-run', 'plan only: resolve config and version identity, estimate bytes scanned; publish nothing')
     .option('--shard <i/n>', 'run task i of n (default from CLOUD_RUN_TASK_INDEX/CLOUD_RUN_TASK_COUNT)')
+    .option('--json', 'print the run result (status, exit code, version, stages, gates, paths) as JSON on stdout, on failure too')
     .addHelpText(
       'after',
       `
 Examples:
   $ promoscore run
-  $ promoscore run --as-of 2026-11-25 --scale 10
+  $ promoscore run --as-of 2026-11-25 --scale 10 --set quality.output.max_row_change=10
   $ promoscore run --job jobs/nightly.yaml --warehouse duckdb:features.duckdb --store file:///data/promo
   $ promoscore run --job jobs/hourly.yaml --as-of 2026-11-25T13 --log-format json
   $ promoscore run --warehouse bigquery://my-proj/promo_features --store gs://my-bucket/snapshots \\
       --notify pubsub://projects/my-proj/topics/promo-snapshots
 
+Every run writes its result (JSON) and an HTML report under --report's directory, on failure too.
+
 Exit codes: 0 published or already published, 2 usage/config error, 3 input data failed validation,
-4 output failed a gate, 5 infrastructure failure (safe to retry), 6 lost a race to a concurrent run.`,
+4 output failed a gate (the message names the --set that lets an understood change through),
+5 infrastructure failure (safe to retry), 6 lost a race to a concurrent run.`,
     )
     .action(
-      action(async (flags: CommonRunFlags) => {
+      action(async (flags: CommonRunFlags & { json?: boolean }) => {
         const { log, progress } = terminalOutput(flags);
         // loaded on use: the warehouse engine is heavy, and --help or other commands need none of it
         const { runJob } = await import('../run/run-job.ts');
+        const { resultOf, runResultJson } = await import('../run/journal.ts');
+        const printJson = (r: Parameters<typeof runResultJson>[0]) => process.stdout.write(JSON.stringify(runResultJson(r), null, 2) + '\n');
         let result;
         try {
           result = await runJob(toRunOptions(flags), log, { progress });
-        } finally {
+        } catch (err) {
           progress.close();
+          const failed = resultOf(err);
+          if (flags.json && failed) printJson(failed);
+          throw err;
         }
-        printRunSummary(result, log);
+        progress.close();
+        if (flags.json) printJson(result);
+        else printRunSummary(result, log);
       }),
     );
 }

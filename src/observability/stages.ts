@@ -5,6 +5,8 @@ export interface StageTiming {
   stage: string;
   seconds: number;
   rows?: number;
+  /** the stage threw */
+  failed?: true;
 }
 
 export class StageClock {
@@ -25,7 +27,15 @@ export class StageClock {
 
   async time<T>(stage: string, fn: () => Promise<T> | T, rowsOf?: (r: T) => number): Promise<T> {
     const t0 = performance.now();
-    const result = await fn();
+    let result: T;
+    try {
+      result = await fn();
+    } catch (err) {
+      // a stage that fails is still timed: the failed run's report shows how far it got
+      this.sample();
+      this.stages.push({ stage, seconds: (performance.now() - t0) / 1000, failed: true });
+      throw err;
+    }
     this.sample();
     this.stages.push({ stage, seconds: (performance.now() - t0) / 1000, rows: rowsOf?.(result) });
     return result;

@@ -11,7 +11,7 @@ import { RowMask } from './row-mask.ts';
 import { checkEngagementDates, checkKeyLengths, checkKeyedTables, checkSchema, checkTableRows, type CheckContext } from './sql-checks.ts';
 
 /**
- * Input gates (DESIGN.md step 3): every check runs, then each finding meets its policy from the job
+ * Input gates (docs/architecture.md, "Stages": extract and input gates): every check runs, then each finding meets its policy from the job
  * config. `fail` stops the run with exit 3 naming table, column, check and a few keys; `drop` removes
  * the candidate rows carrying offending keys (bitset, columnar) and counts them by check; `warn` logs.
  */
@@ -27,6 +27,8 @@ export interface InputGateArgs {
   today?: string;
   /** query labels (job, run id) */
   labels?: Record<string, string>;
+  /** the schema gate's results when the caller ran it first (a run does, before describing its inputs): it is not run again */
+  schema?: QualityCheckResult[];
 }
 
 export interface InputGateResult {
@@ -74,7 +76,7 @@ export async function runInputGates(args: InputGateArgs): Promise<InputGateResul
     candidates: args.candidates,
     surfaces: args.surfaces,
   };
-  const schema = await runSchemaGate({ warehouse: args.warehouse, log, labels: ctx.labels, config });
+  const schema = args.schema ?? (await runSchemaGate({ warehouse: args.warehouse, log, labels: ctx.labels, config }));
   const findings: Finding[] = [
     ...(await checkTableRows(ctx)),
     ...(await checkEngagementDates(ctx)),

@@ -183,7 +183,11 @@ export function checkInvariants({ output, config, tolerance }: OutputGateArgs): 
   // what a market's allocation is judged on (a sum can hide one market far from its optimum)
   const cert = output.allocation.certificate;
   const gapOk = Number.isFinite(cert.gap) && cert.gap <= tolerance;
-  out.push(gapOk ? pass('certificate_gap', `gap ${cert.gap} <= ${tolerance}`) : fail('certificate_gap', 1, `relative gap ${cert.gap} exceeds tolerance ${tolerance} (primal ${cert.primal}, dual bound ${cert.dual_bound})`));
+  out.push({
+    ...(gapOk ? pass('certificate_gap', `gap ${cert.gap} <= ${tolerance}`) : fail('certificate_gap', 1, `relative gap ${cert.gap} exceeds tolerance ${tolerance} (primal ${cert.primal}, dual bound ${cert.dual_bound})`)),
+    measured: cert.gap,
+    threshold: tolerance,
+  });
   const over = output.allocation.markets.filter((m) => !marketGapOk(m.certificate, tolerance));
   out.push(
     over.length
@@ -222,33 +226,54 @@ export function checkDrift({ output, previous, config }: OutputGateArgs): Qualit
   if (prev.rows < cfg.min_rows) return [pass('drift', `previous snapshot has ${prev.rows} rows < min_rows ${cfg.min_rows}`)];
   const cur = snapshotStats(output.table);
   const out: QualityCheckResult[] = [];
-  const rowChange = Math.abs(cur.rows - prev.rows) / prev.rows;
-  out.push(
-    rowChange > cfg.max_row_change
-      ? fail('row_count_drift', 1, `rows ${prev.rows} -> ${cur.rows} (change ${(rowChange * 100).toFixed(1)}% > ${(cfg.max_row_change * 100).toFixed(1)}%) against version ${previous.version}`)
-      : pass('row_count_drift', `rows ${prev.rows} -> ${cur.rows}`),
-  );
+  out.push(rowCountDrift(previous, cur.rows, config));
   const now = new Map(cur.by_market_surface.map((g) => [`${g.market}/${g.surface}`, g.rows]));
   const moved: string[] = [];
+  let worst = 0;
   for (const g of prev.by_market_surface) {
     if (g.rows < cfg.min_surface_rows) continue;
     const k = `${g.market}/${g.surface}`;
     const r = now.get(k) ?? 0;
     const change = Math.abs(r - g.rows) / g.rows;
+    worst = Math.max(worst, change);
     if (change > cfg.max_surface_change) moved.push(`${k} ${g.rows} -> ${r}`);
   }
-  out.push(
-    moved.length
+  const surfaceMeasure = { measured: worst, threshold: cfg.max_surface_change, setting: 'quality.output.max_surface_change' };
+  out.push({
+    ...(moved.length
       ? fail('surface_count_drift', moved.length, `${moved.length} market/surface pairs changed row count by more than ${(cfg.max_surface_change * 100).toFixed(1)}%: ${moved.slice(0, EXAMPLES).join(', ')}`)
-      : pass('surface_count_drift'),
-  );
+      : pass('surface_count_drift')),
+    ...surfaceMeasure,
+  });
   const psi = scorePsi(prev.score_quantiles, numericColumn(output.table, 'score'));
   if (psi === null) out.push(pass('score_psi', 'no comparable score quantiles'));
   else
-    out.push(
-      psi.psi > cfg.max_score_psi
+    out.push({
+      ...(psi.psi > cfg.max_score_psi
         ? fail('score_psi', 1, `score distribution PSI ${psi.psi.toFixed(4)} > ${cfg.max_score_psi} against version ${previous.version}`)
-        : pass('score_psi', `PSI ${psi.psi.toFixed(4)}`),
-    );
+        : pass('score_psi', `PSI ${psi.psi.toFixed(4)}`)),
+      measured: psi.psi,
+      threshold: cfg.max_score_psi,
+      setting: 'quality.output.max_score_psi',
+    });
   return out;
+}
+
+/**
+ * The row-count drift gate on its own: the output gate runs it on the scored rows, `plan` on the
+ * count query's rows, so both say the same thing about the same numbers.
+ */
+export function rowCountDrift(previous: Manifest, rows: number, config: QualityConfig): QualityCheckResult {
+  const cfg = config.output;
+  const prev = previous.stats.rows;
+  const measure = { setting: 'quality.output.max_row_change', threshold: cfg.max_row_change };
+  if (prev < cfg.min_rows) return { ...pass('row_count_drift', `previous snapshot has ${prev} rows < min_rows ${cfg.min_rows}`), ...measure };
+  const rowChange = Math.abs(rows - prev) / prev;
+  return {
+    ...(rowChange > cfg.max_row_change
+      ? fail('row_count_drift', 1, `rows ${prev} -> ${rows} (change ${(rowChange * 100).toFixed(1)}% > ${(cfg.max_row_change * 100).toFixed(1)}%) against version ${previous.version}`)
+      : pass('row_count_drift', `rows ${prev} -> ${rows}`)),
+    measured: rowChange,
+    ...measure,
+  };
 }

@@ -5,20 +5,20 @@ import type { Notifier } from '../notify/port.ts';
 import type { ObjectStore } from '../store/port.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import { loadQuery } from '../warehouse/queries.ts';
-import { paths, type AllocationSection, type Certificate, type FaultHook, type ShardEntry } from '../snapshot/contract.ts';
+import { paths, type AllocationSection, type Certificate, type FaultHook, type QualityCheckResult, type ShardEntry } from '../snapshot/contract.ts';
 import { encodeShards } from '../snapshot/write-shards.ts';
 import { publishSnapshot, putShard, type PublishResult } from '../snapshot/publish.ts';
 import { readLatest, verifyShardBytes } from '../snapshot/read.ts';
 import { latestManifest } from './previous.ts';
 import type { ManifestFields } from '../snapshot/manifest.ts';
 import type { QualityConfig } from '../quality/config.ts';
-import { checkDrift } from '../quality/output.ts';
+import { gateOutput } from './output-gates.ts';
 import { packMarkets } from './market-bins.ts';
 import { putTaskRecord, readTaskRecords, type TaskRecord } from './task-record.ts';
 import type { ShardSpec } from './shard.ts';
 
 /**
- * Sharded runs (DESIGN.md, "Scale"): the LP couples nothing across markets, so task i of n extracts,
+ * Sharded runs (docs/architecture.md, "Sharded runs"): the LP couples nothing across markets, so task i of n extracts,
  * scores and allocates only its bin of markets, writes its own shard files (part-NNNNN-tI.arrow) and
  * then a completion record. Whichever task finds every record present commits: it verifies every
  * task's shards, merges stats and certificates into one manifest and runs the rest of the publish
@@ -57,7 +57,7 @@ export interface TaskOutput {
   /** null: the task's bin of markets is empty */
   table: Table | null;
   buckets: number;
-  record: Pick<TaskRecord, 'queries' | 'quality_input' | 'allocation' | 'run_id' | 'producer' | 'inputs'>;
+  record: Pick<TaskRecord, 'queries' | 'quality_input' | 'quality_output' | 'allocation' | 'run_id' | 'producer' | 'inputs'>;
   faults?: FaultHook;
   log: Logger;
 }
@@ -90,6 +90,8 @@ export interface CommitOptions {
   quality: QualityConfig;
   faults?: FaultHook;
   log: Logger;
+  /** the committing task checked the rolled-back marker in its plan (see PublishOptions) */
+  checkedNotRolledBack?: boolean;
 }
 
 export class MissingTasksError extends InfraError {}
@@ -139,14 +141,19 @@ export async function commitShardedRun(o: CommitOptions): Promise<PublishResult>
   });
   // a commit rerun after LATEST already names this version has no baseline to drift from
   const previous = latest?.pointer.version === o.version ? null : await latestManifest(o.store, o.dataset, latest, o.log);
-  const drift = checkDrift({ output: { table, allocation }, previous, config: o.quality, tolerance: allocation.tolerance });
-  const quality = { input: ordered.flatMap((r) => r.quality_input.map((q) => ({ ...q, detail: `task ${r.task}${q.detail ? ': ' + q.detail : ''}` }))), output: drift };
   const first = ordered[0];
   for (const r of ordered) {
     if (r.buckets !== first.buckets || r.inputs.fingerprint !== first.inputs.fingerprint || r.producer.spec_hash !== first.producer.spec_hash) {
       throw new CorruptSnapshotError(`task ${r.task} of ${o.dataset}/${o.version} disagrees with task ${first.task} on buckets, input fingerprint or spec`);
     }
   }
+  const byTask = (r: TaskRecord, q: QualityCheckResult) => ({ ...q, detail: `task ${r.task}${q.detail ? ': ' + q.detail : ''}` });
+  // drift needs every market: it is gated here, over all the tasks' rows, by the same gate an unsharded run uses
+  const drift = gateOutput({ output: { table, allocation }, config: o.quality, tolerance: allocation.tolerance, checks: { invariants: false, drift: previous } });
+  const quality = {
+    input: ordered.flatMap((r) => r.quality_input.map((q) => byTask(r, q))),
+    output: [...ordered.flatMap((r) => (r.quality_output ?? []).map((q) => byTask(r, q))), ...drift],
+  };
   const fields: ManifestFields = {
     producer: first.producer,
     inputs: { ...first.inputs, queries: ordered.flatMap((r) => r.queries.map((q) => ({ ...q, name: `${q.name}[task ${r.task}]` }))) },
@@ -156,7 +163,7 @@ export async function commitShardedRun(o: CommitOptions): Promise<PublishResult>
   };
   return publishSnapshot({
     store: o.store, notifier: o.notifier, dataset: o.dataset, version: o.version, asOf: ordered[0].as_of,
-    table, buckets: first.buckets, manifest: fields, log: o.log, faults: o.faults, shards,
+    table, buckets: first.buckets, manifest: fields, log: o.log, faults: o.faults, shards, checkedNotRolledBack: o.checkedNotRolledBack,
   });
 }
 

@@ -22,7 +22,7 @@ export function printRunSummary(r: RunResult, log: Logger, out: (s: string) => v
     });
   }
   const lines: string[] = [];
-  const head = { published: 'published', 'already-published': 'already published (no-op)', planned: 'planned (dry run, nothing written)', 'task-written': 'task output written (the commit publishes once every task is done)' }[r.status];
+  const head = { published: 'published', 'already-published': 'already published (no-op)', planned: 'planned (dry run, nothing written)', 'task-written': 'task output written (the commit publishes once every task is done)', failed: `failed (exit ${r.exitCode})` }[r.status];
   lines.push(`${head}: ${r.dataset} ${r.version} (as of ${r.asOf})`);
   if (r.status === 'published' || r.status === 'already-published') {
     lines.push(`  rows       ${r.rows.toLocaleString('en-US')} (${r.promotedRows.toLocaleString('en-US')} promoted)`);

@@ -18,6 +18,8 @@ export interface TaskRecord {
   shards: ShardEntry[];
   queries: { name: string; job_id: string; rows: number; bytes_processed?: number }[];
   quality_input: QualityCheckResult[];
+  /** the task's output invariants (drift is gated at the commit, over every task's rows); absent in older records */
+  quality_output?: QualityCheckResult[];
   allocation: AllocationSection;
   run_id: string;
   /** what the commit needs to write the manifest without the task's process */

@@ -117,6 +117,11 @@ export interface QualityCheckResult {
   offending: number;
   examples?: string[];
   detail?: string;
+  /** the measured value a threshold was held against (drift, certificate gap), when there is one */
+  measured?: number;
+  threshold?: number;
+  /** the job setting that holds the threshold, as `--set` names it (e.g. quality.output.max_row_change) */
+  setting?: string;
 }
 
 export interface Manifest {

@@ -49,6 +49,8 @@ export interface PublishOptions {
    * LATEST where it is (it never moves back). Without it such a run loses the race (exit 6).
    */
   behindLatest?: boolean;
+  /** the caller checked the rolled-back marker of this identity before doing any work (a run's plan does): not read again */
+  checkedNotRolledBack?: boolean;
 }
 
 export interface PublishResult {
@@ -90,7 +92,7 @@ export async function publishSnapshot(o: PublishOptions): Promise<PublishResult>
   const manifestPath = paths.manifest(dataset, version);
   const manifestUri = store.uriOf(manifestPath);
   try {
-    if (await isRolledBack(store, dataset, version)) {
+    if (!o.checkedNotRolledBack && (await isRolledBack(store, dataset, version))) {
       throw new OutputGateError(`version ${version} of ${dataset} was rolled back; publish it again only as a new (forced) version`);
     }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/log.ts';
-import { histogram, renderRunReport } from '../../src/observability/report-html.ts';
 
 function capture(format: 'json' | 'text', level?: 'DEBUG' | 'INFO' | 'WARNING') {
   const lines: string[] = [];
@@ -39,34 +38,6 @@ describe('structured logs', () => {
     const { log, lines } = capture('json');
     log.info('x', { n: 12n, err: new TypeError('boom') });
     expect(JSON.parse(lines[0])).toMatchObject({ n: '12', err: { name: 'TypeError', message: 'boom' } });
-  });
-});
-
-describe('HTML report', () => {
-  it('histograms count finite values only, in equal-width bins', () => {
-    const h = histogram(new Float64Array([0, 1, 2, 3, Number.NaN, Infinity]), 3);
-    expect(h.counts).toEqual([1, 1, 2]);
-    expect(h.edges).toEqual([0, 1, 2, 3]);
-  });
-
-  it('renders a self-contained page with escaped text and one bar per market/surface', () => {
-    const html = renderRunReport({
-      dataset: 'promo<scores>', version: 'v1', asOf: '2026-11-20', status: 'published', runId: 'r', createdAt: 'now',
-      rows: 10, promotedRows: 3, peakRssBytes: 2 ** 20, stages: [{ stage: 'score', seconds: 0.5, rows: 10 }],
-      byMarketSurface: [{ market: 'SE', surface: 'radio', rows: 10, promoted: 3 }],
-      scoreHistogram: histogram([1, 2, 3]), boostHistogram: histogram([1, 1.5, 2]),
-      allocation: {
-        tolerance: 1e-4, certificate: { primal: 1, dual_bound: 1, gap: 0, max_violation: 0 },
-        markets: [{ market: 'SE', surfaces: [{ surface: 'radio', capacity: 10, skip_baseline: 0.2, skip_tolerance: 0.02, used: 5, capacity_price: 0, skip_price: 0 }], licensor_caps: [], certificate: { primal: 1, dual_bound: 1, gap: 0, max_violation: 0 } }],
-      },
-      quality: { input: [{ check: 'range', table: 'engagement_daily', column: 'skips', policy: 'drop', status: 'dropped', offending: 2 }], output: [] },
-    });
-    expect(html).toContain('promo&lt;scores&gt;');
-    expect(html).not.toContain('promo<scores>');
-    expect(html).not.toMatch(/<script|src="http/);
-    expect(html).toContain('SE/radio');
-    expect(html).toContain('used / capacity: 0.5');
-    expect(html).toContain('engagement_daily');
   });
 });
 

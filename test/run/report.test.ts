@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { histogram, sharesFromQuantiles } from '../../src/run/report/histogram.ts';
+import { renderRunReport, type ReportData } from '../../src/run/report/render.ts';
+import { renderIndex } from '../../src/run/report/index-page.ts';
+import { justAbove, settingHint } from '../../src/run/output-gates.ts';
+import type { RunResult } from '../../src/run/journal.ts';
+
+const cert = { primal: 1, dual_bound: 1, gap: 0, max_violation: 0 };
+const allocation = {
+  tolerance: 1e-4, certificate: cert,
+  markets: [{
+    market: 'SE', certificate: cert,
+    surfaces: [{ surface: 'radio', capacity: 10, skip_baseline: 0.2, skip_tolerance: 0.02, used: 5, capacity_price: 0.75, skip_price: 0.1 }],
+    licensor_caps: [{ licensor_id: 'L1', cap: 4, used: 4, price: 0.3 }, { licensor_id: 'L2', cap: 4, used: 1, price: 0 }],
+  }],
+};
+
+function result(over: Partial<RunResult> = {}): RunResult {
+  return {
+    status: 'published', exitCode: 0, dataset: 'promo<scores>', version: 'v2', asOf: '2026-11-20', previousVersion: 'v1', rows: 10, manifestUri: 'file:///m',
+    storeUri: 'file:///s', runId: 'r', stages: [{ stage: 'score', seconds: 0.5, rows: 10 }], peakRssBytes: 2 ** 20,
+    byMarketSurface: [{ market: 'SE', surface: 'radio', rows: 10, promoted: 3 }], promotedRows: 3,
+    quality: { input: [{ check: 'range', table: 'engagement_daily', column: 'skips', policy: 'drop', status: 'dropped', offending: 2 }], output: [] },
+    ...over,
+  };
+}
+
+function data(over: Partial<ReportData> = {}): ReportData {
+  return {
+    result: result(), createdAt: 'now', byMarketSurface: [{ market: 'SE', surface: 'radio', rows: 10, promoted: 3 }],
+    previous: { version: 'v1', asOf: '2026-11-19', rows: 4, byMarketSurface: [{ market: 'SE', surface: 'radio', rows: 4, promoted: 1 }] },
+    scoreAll: histogram([1, 2, 3, 4], 4), previousScoreShares: [0.25, 0.25, 0.25, 0.25], psi: 0.01,
+    scorePromoted: histogram([1, 2, 3]), boostPromoted: histogram([1, 1.5, 2]), allocation,
+    skipUse: [{ market: 'SE', surface: 'radio', promotedSkip: 0.2, budget: 0.22 }],
+    ...over,
+  };
+}
+
+/** The cells of every <tr> in the first <table> after `heading`. */
+function tableAfter(html: string, heading: string): string[][] {
+  const at = html.indexOf(heading);
+  const t = html.slice(html.indexOf('<table>', at), html.indexOf('</table>', at));
+  return [...t.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<t[dh]>(.*?)<\/t[dh]>/g)].map((c) => c[1]));
+}
+
+describe('run report', () => {
+  it('histograms count finite values only, in equal-width bins', () => {
+    const h = histogram(new Float64Array([0, 1, 2, 3, Number.NaN, Infinity]), 3);
+    expect(h.counts).toEqual([1, 1, 2]);
+    expect(h.edges).toEqual([0, 1, 2, 3]);
+  });
+
+  it('reads a previous distribution from its quantiles into the same bins, an atom at the left edge included', () => {
+    const shares = sharesFromQuantiles({ p0: 0, p25: 0, p50: 1, p75: 2, p100: 4 }, [0, 1, 2, 3, 4]);
+    expect(shares[0]).toBeCloseTo(0.5);
+    expect(shares[1]).toBeCloseTo(0.25);
+    expect(shares.reduce((s, x) => s + x, 0)).toBeCloseTo(1);
+  });
+
+  it('is self-contained, escapes text, and shows prices, caps, skip budget use and drift with labelled axes', () => {
+    const html = renderRunReport(data());
+    expect(html).toContain('promo&lt;scores&gt;');
+    expect(html).not.toContain('promo<scores>');
+    expect(html).not.toMatch(/<script|src="http|href="http|@import|url\(/);
+    expect(html).toContain('SE/radio');
+    expect(html).toContain('used / capacity: 0.5');
+    expect(html).toContain('engagement_daily');
+    expect(html).toContain('Shadow prices per market and surface');
+    expect(tableAfter(html, 'Shadow prices')[1]).toEqual(['SE/radio', '0.75', '0.1', '10', '5', '50.0%']);
+    expect(html).toContain('1 of 2 licensor caps bind');
+    expect(html).toContain('Skip budget use');
+    expect(html).toContain('Drift against v1');
+    expect(tableAfter(html, 'Drift against v1')[1]).toEqual(['rows', '4', '10', '+150.0%']);
+    expect(html).toContain('<polyline'); // the previous distribution over this run's bars
+    expect(html).toMatch(/class="axis">score \(net value per impression\)</);
+    expect(html).toMatch(/class="axis">share of rows</);
+  });
+
+  it('opens a failed run on what failed, against what, and the way through; failures lead the quality table', () => {
+    const failing = { check: 'row_count_drift', policy: 'fail' as const, status: 'fail' as const, offending: 1, detail: 'rows 4 -> 10', measured: 1.5, threshold: 0.5, setting: 'quality.output.max_row_change' };
+    const r = result({
+      status: 'failed', exitCode: 4, error: 'output failed a gate (nothing published): row_count_drift: rows 4 -> 10',
+      hint: 'if the change is understood, rerun with --set quality.output.max_row_change=1.6',
+      quality: { input: [{ check: 'schema', policy: 'fail', status: 'pass', offending: 0 }], output: [{ check: 'unique_keys', policy: 'fail', status: 'pass', offending: 0 }, failing] },
+    });
+    const html = renderRunReport(data({ result: r }));
+    const failed = tableAfter(html, 'What failed');
+    expect(failed[0]).toEqual(['check', 'measured', 'threshold', 'setting', 'against', 'detail']);
+    expect(failed[1]).toEqual(['row_count_drift', '1.5', '0.5', 'quality.output.max_row_change', 'v1', 'rows 4 -&gt; 10']);
+    expect(html).toContain('--set quality.output.max_row_change=1.6');
+    const quality = tableAfter(html, '<h2>Quality checks</h2>');
+    expect(quality[1].slice(0, 5)).toEqual(['output', 'row_count_drift', 'fail', '1.5', '0.5']);
+    expect(quality.slice(2).map((row) => row[2])).toEqual(['pass', 'pass']);
+  });
+
+  it('indexes the reports newest first, failures marked', () => {
+    const html = renderIndex([
+      { file: 'a.html', status: 'published', exit_code: 0, dataset: 'd', as_of: '2026-11-19', version: 'v1', rows: 4, written_at: '2026-12-01T00:00:00Z' },
+      { file: 'b.html', status: 'failed', exit_code: 4, dataset: 'd', as_of: '2026-11-20', version: 'v2', rows: 10, written_at: '2026-12-02T00:00:00Z', error: 'drift' },
+    ]);
+    expect(html.indexOf('b.html')).toBeLessThan(html.indexOf('a.html'));
+    expect(html).toContain('<tr class="bad">');
+    expect(html).not.toMatch(/<script/);
+  });
+});
+
+describe('the way through a failed gate', () => {
+  it('suggests the smallest two-digit threshold above the measured value', () => {
+    expect(justAbove(2.0159)).toBe(2.1);
+    expect(justAbove(0.314)).toBe(0.32);
+    expect(justAbove(2)).toBe(2.1);
+    expect(justAbove(0.5)).toBe(0.51);
+    expect(justAbove(0)).toBe(0.01);
+  });
+
+  it('names a --set only for thresholds that are job settings', () => {
+    expect(settingHint([{ check: 'certificate_gap', policy: 'fail', status: 'fail', offending: 1, measured: 1, threshold: 1e-4 }])).toBeUndefined();
+    expect(settingHint([{ check: 'score_psi', policy: 'fail', status: 'fail', offending: 1, measured: 0.3, threshold: 0.25, setting: 'quality.output.max_score_psi' }])).toBe(
+      'if the change is understood, rerun with --set quality.output.max_score_psi=0.31 (--force does not bypass the gates)',
+    );
+  });
+});
