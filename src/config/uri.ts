@@ -1,5 +1,5 @@
 /**
- * The URIs that choose a port's adapter (DESIGN.md, "Layout"): parsed once, at the edge, into tagged
+ * The URIs that choose a port's adapter (docs/architecture.md, "Ports"): parsed once, at the edge, into tagged
  * objects so adapters never re-parse strings. Every error names the flag (or config field) the
  * value came from, because that is what the person at the terminal has to fix.
  */
@@ -131,7 +131,7 @@ export function parseStoreUri(value: string, opts: ParseOptions = {}): StoreTarg
   if (/^[a-z][a-z0-9+.-]*:/i.test(v) && !/^[A-Za-z]:[\\/]/.test(v)) {
     fail(flag, value, 'unsupported store URI', STORE_EXPECTED);
   }
-  // A bare path is a local directory (DESIGN.md's default is `./.promoscore/store`).
+  // A bare path is a local directory (the default store is `./.promoscore/store`).
   const dir = localPath(v, opts.cwd);
   return { kind: 'file', uri: `file://${dir}`, dir };
 }

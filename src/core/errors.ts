@@ -1,5 +1,5 @@
 /**
- * Exit codes are a contract with schedulers (DESIGN.md, "CLI"): every failure the job can
+ * Exit codes are a contract with schedulers (docs/architecture.md, "Contracts"; the README's table): every failure the job can
  * foresee is one of these classes, so the CLI maps it to a code without guessing.
  */
 export const ExitCode = {

@@ -1,5 +1,5 @@
 /**
- * The notifier port (DESIGN.md: `pubsub://projects/P/topics/T` | `file://PATH.ndjson`).
+ * The notifier port (docs/architecture.md, "Ports": `pubsub://projects/P/topics/T` | `file://PATH.ndjson`).
  * Attributes are the contract serving layers dedupe on; all values are strings (Pub/Sub attributes).
  */
 export type NotificationEvent = 'published' | 'rolled_back';

@@ -11,7 +11,7 @@ import { RowMask } from './row-mask.ts';
 import { textAt, utf8Column, type Utf8Column } from './utf8-column.ts';
 
 /**
- * Output gates (DESIGN.md step 5), the last word before anything is written. Invariants always hold
+ * Output gates (docs/architecture.md, "Stages": output gates), the last word before anything is written. Invariants always hold
  * whatever the config: finite numbers, unique keys, 0 <= share <= upper, every capacity, licensor
  * cap and skip budget recomputed from the rows themselves, and a certificate gap within tolerance.
  * Drift against the previous snapshot is gated by the job config. Any failure throws OutputGateError

@@ -1,5 +1,5 @@
 /**
- * The snapshot contract (DESIGN.md, "Snapshot protocol" and "Contracts"): object layout, manifest,
+ * The snapshot contract (docs/architecture.md, "Publish protocol" and "Contracts"): object layout, manifest,
  * LATEST. Serving layers and other programs rely on every name here; change them only with a
  * FORMAT_VERSION bump.
  */

@@ -76,7 +76,7 @@ interface LatestSeen {
 }
 
 /**
- * The publish protocol (DESIGN.md, "Snapshot protocol"):
+ * The publish protocol (docs/architecture.md, "Publish protocol"):
  *   shards (create-only) → manifest (create-only) → re-read and verify everything →
  *   compare-and-swap LATEST on the generation read → read LATEST back and verify → notify.
  * A crash anywhere leaves LATEST on a complete version; a rerun of the same identity accepts

@@ -3,7 +3,7 @@ import { LocalStore } from './local/store.ts';
 import type { ObjectStore } from './port.ts';
 
 /**
- * Opens the object store a URI names (DESIGN.md): `file://DIR` (relative DIRs resolve against the
+ * Opens the object store a URI names (docs/architecture.md, "Ports"): `file://DIR` (relative DIRs resolve against the
  * working directory, e.g. file://./.promoscore/store; file:///abs/dir is absolute) or `gs://BUCKET/PREFIX`.
  * URIs are parsed by config/uri.ts, so errors name the flag the same way everywhere.
  */

@@ -1,5 +1,5 @@
 /**
- * The object-store port (DESIGN.md: `gs://BUCKET/PREFIX` | `file://DIR`). Paths are relative to the
+ * The object-store port (docs/architecture.md, "Ports": `gs://BUCKET/PREFIX` | `file://DIR`). Paths are relative to the
  * store root, '/'-separated, never starting with '/'. Generations are opaque strings; a store that
  * has no native generations (local directory) derives them from content so compare-and-swap works.
  */

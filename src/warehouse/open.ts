@@ -1,4 +1,4 @@
-/** Warehouse URIs (DESIGN.md): `duckdb:FILE`, `parquet:DIR`, `bigquery://PROJECT/DATASET`. */
+/** Warehouse URIs (docs/architecture.md, "Ports"): `duckdb:FILE`, `parquet:DIR`, `bigquery://PROJECT/DATASET`. */
 import { parseWarehouseUri, type WarehouseTarget } from '../config/uri.ts';
 import { DuckDBWarehouse } from './duckdb/warehouse.ts';
 import type { Warehouse } from './port.ts';

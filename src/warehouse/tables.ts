@@ -1,5 +1,5 @@
 /**
- * The feature dataset's seven contract tables (DESIGN.md, "Contracts"), with their GoogleSQL
+ * The feature dataset's seven contract tables (docs/architecture.md, "Contracts"), with their GoogleSQL
  * column types. Adapters check inputs against this before running a query, the sample generator
  * writes exactly these columns, and input fingerprints hash exactly these columns in this order.
  */

@@ -1,6 +1,6 @@
 import type { NotificationAttributes, NotificationEvent } from '../port.ts';
 
-/** The contract's attribute names (DESIGN.md, "Notification"): no more, no fewer. */
+/** The contract's attribute names (docs/architecture.md, "Contracts"): no more, no fewer. */
 export const NOTIFICATION_KEYS = ['dataset', 'version', 'manifest_uri', 'as_of', 'rows', 'event'] as const;
 const EVENTS: readonly NotificationEvent[] = ['published', 'rolled_back'];
 

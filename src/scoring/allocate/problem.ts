@@ -1,7 +1,7 @@
 import type { Certificate } from '../../snapshot/contract.ts';
 
 /**
- * One market's allocation LP (DESIGN.md, "Allocation"), rows as parallel typed arrays:
+ * One market's allocation LP (docs/architecture.md, "Allocation"), rows as parallel typed arrays:
  *
  *   maximize   sum_r value_r * headroom_r * x_r
  *   subject to sum_{r in s} headroom_r * x_r               <= capacity_s      (surface capacity)

@@ -1,6 +1,6 @@
 /**
  * DuckDB instances configured to stay offline: parquet is built in, and a missing extension must
- * fail at once instead of trying to download (DESIGN.md, "Facts measured").
+ * fail at once instead of trying to download (docs/architecture.md, "Facts measured").
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
