@@ -156,7 +156,11 @@ describe('promoscore run on the embedded warehouse', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^published: promo_scores \S+ \(as of 2026-11-20\)/);
     expect(r.stdout).toMatch(/radio\s+[\d,]+ rows/);
-    const html = await readFile(join(reports, (await readdir(reports))[0]), 'utf8');
+    const files = await readdir(reports);
+    const report = files.find((f) => f.endsWith('.html') && f !== 'index.html')!;
+    expect(files).toContain(report.replace(/\.html$/, '.json'));
+    expect(files).toContain('index.html');
+    const html = await readFile(join(reports, report), 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('promoted capacity used');
   });
