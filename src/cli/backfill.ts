@@ -4,6 +4,7 @@ import type { Logger } from '../observability/log.ts';
 import { addDays } from '../core/dates.ts';
 import { parseAsOf, type AsOf } from '../run/as-of.ts';
 import { runJob, type RunOptions, type RunResult } from '../run/run-job.ts';
+import { resultOf } from '../run/journal.ts';
 import { markers } from '../snapshot/markers.ts';
 import { openStore } from '../store/open.ts';
 import { action } from './exit.ts';
@@ -111,7 +112,8 @@ export async function backfill(
     } catch (err) {
       const code = exitCodeOf(err);
       const message = (err as Error)?.message ?? String(err);
-      const s: BackfillStep = { asOf: asOf.text, version, status: 'failed', error: message, exitCode: code };
+      const report = resultOf(err)?.reportPath;
+      const s: BackfillStep = { asOf: asOf.text, version, status: 'failed', error: message, exitCode: code, ...(report ? { report } : {}) };
       done.push(s);
       onStep(s);
       log.error(`backfill stopped at ${asOf.text}: ${message}`, { as_of: asOf.text, exit_code: code, remaining: steps.length - done.length });
