@@ -105,6 +105,13 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
   writeFileSync(jobFile, 'name: simulate\ncadence: daily\nbuckets: 2\n');
   let engine: SimulationEngine | null = null;
   const policies: Policy[] = [];
+  // the temp directory lives in memory: an interrupted simulation must not leave it behind
+  const interrupted = (signal: NodeJS.Signals) => {
+    if (ownDir) rmSync(workDir, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const ts = performance.now();
     const sampleDir = join(workDir, 'sample');
@@ -187,6 +194,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
       seconds: { total: (performance.now() - t0) / 1000, sample: sampleSeconds, jobs: jobSeconds, world: worldSeconds },
     };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     for (const p of policies) await p.store?.close?.();
     await engine?.close();
     if (ownDir) rmSync(workDir, { recursive: true, force: true });
