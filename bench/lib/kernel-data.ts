@@ -53,6 +53,7 @@ export function kernelData(n: number): { input: KernelInput; perRow: Record<stri
     for (let r = 0; r < n; r++) o[r] = a[group[r]];
     perRow[name] = o;
   };
+  const perRowOf = (a: Float64Array) => Float64Array.from(group, (g) => a[g]);
   join('sa', ga);
   join('sb', gb);
   join('va', va);
@@ -60,7 +61,10 @@ export function kernelData(n: number): { input: KernelInput; perRow: Record<stri
   join('baseline', base);
   join('capacity', cap);
   return {
-    input: { group, ...d, groupCapacity: cap, groupBaseline: base, skipAlpha: ga, skipBeta: gb, saveAlpha: va, saveBeta: vb },
+    input: {
+      group, ...d, groupCapacity: cap, groupBaseline: base, groupSaveBaseline: new Float64Array(cap.length),
+      skipAlpha: perRowOf(ga), skipBeta: perRowOf(gb), saveAlpha: perRowOf(va), saveBeta: perRowOf(vb),
+    },
     perRow,
   };
 }

@@ -120,6 +120,7 @@ export function checkFeatureRows(t: FeatureTables, limit: number, maxKeyBytes = 
     daily_impressions: { table: 'surface_capacity', column: 'daily_impressions', check: 'negative_counts', bad: (x) => x < 0 },
     organic_impressions: { table: 'engagement_daily', column: 'impressions', check: 'negative_counts', bad: (x) => x < 0 },
     organic_skips: { table: 'engagement_daily', column: 'skips', check: 'negative_counts', bad: (x) => x < 0 },
+    organic_saves: { table: 'engagement_daily', column: 'saves', check: 'negative_counts', bad: (x) => x < 0 },
   };
   for (const name of SURFACE_NUMERIC_COLUMNS) {
     const r = sRanges[name];

@@ -105,7 +105,7 @@ export function explainRow(row: Record<string, unknown>, market: MarketAllocatio
       capacity: capacityPrice,
       licensor: licensorPrice,
       skip: skipPrice,
-      skip_charge: skipPrice * skipExcess,
+      skip_charge: skipPrice * skipExcess + 0, // + 0: never -0 (a zero price times a negative excess)
       net_score: num(row, 'score'),
     },
     constraints,

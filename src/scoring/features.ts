@@ -53,6 +53,8 @@ export const SURFACE_NUMERIC_COLUMNS = [
   /** organic (non-promoted) impressions and skips of every track in (market, surface) over the window: the skip baseline */
   'organic_impressions',
   'organic_skips',
+  /** organic saves of the same traffic: the save rate of the organic impression a promoted one displaces */
+  'organic_saves',
 ] as const;
 export type SurfaceNumericColumn = (typeof SURFACE_NUMERIC_COLUMNS)[number];
 

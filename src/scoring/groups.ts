@@ -16,7 +16,10 @@ export interface Groups {
   market: string[];
   surface: string[];
   capacity: Float64Array;
+  /** organic skip rate of the surface */
   baseline: Float64Array;
+  /** organic save rate of the surface (0 without organic traffic) */
+  saveBaseline: Float64Array;
 }
 
 export interface Interned {
@@ -51,6 +54,7 @@ export function buildGroups(surfacesTable: Table, spec: ScoringSpec, markets: In
   const surface: string[] = [];
   const capacity: number[] = [];
   const baseline: number[] = [];
+  const saveBaseline: number[] = [];
   for (let r = 0; r < n; r++) {
     const key = markets.ids[r] * S + surfaces.ids[r];
     let g = index.get(key);
@@ -65,10 +69,12 @@ export function buildGroups(surfacesTable: Table, spec: ScoringSpec, markets: In
       if (row === undefined) {
         capacity.push(0);
         baseline.push(spec.allocation.default_skip_baseline);
+        saveBaseline.push(0);
       } else {
         capacity.push(rhoOf(spec, m, s, snum.max_promoted_share[row]) * snum.daily_impressions[row]);
         const oi = snum.organic_impressions[row];
         baseline.push(oi > 0 ? Math.min(1, snum.organic_skips[row] / oi) : spec.allocation.default_skip_baseline);
+        saveBaseline.push(oi > 0 ? Math.min(1, snum.organic_saves[row] / oi) : 0);
       }
     }
     group[r] = g;
@@ -80,6 +86,7 @@ export function buildGroups(surfacesTable: Table, spec: ScoringSpec, markets: In
     surface,
     capacity: Float64Array.from(capacity),
     baseline: Float64Array.from(baseline),
+    saveBaseline: Float64Array.from(saveBaseline),
   };
 }
 

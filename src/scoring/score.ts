@@ -7,6 +7,7 @@ import { DataType, Float32, Float64, makeVector, Table, Uint32, Utf8, vectorFrom
 import { InputDataError } from '../core/errors.ts';
 import { allocateMarkets } from './allocate/markets.ts';
 import { CANDIDATE_NUMERIC_COLUMNS, CANDIDATE_STRING_COLUMNS, type CandidateNumericColumn } from './features.ts';
+import { promotedContext } from './context.ts';
 import { applyExplorationBudget } from './exploration.ts';
 import { buildGroups, marketCapacity } from './groups.ts';
 import { rankerScores } from './ranker-score.ts';
@@ -14,7 +15,6 @@ import { firstNonFinite, numericColumn, stringColumn } from './kernels/columns.t
 import { allocateKernelOutput, kernelConstants } from './kernels/fused.ts';
 import { scoreKernelSimd } from './kernels/simd/fused-simd.ts';
 import { intern, normalFromHash, rowKeyHashes } from './kernels/keys.ts';
-import { fitBetaPriors } from './kernels/priors.ts';
 import { applyHoldout } from './holdout.ts';
 import type { ScoringSpec } from './spec.ts';
 import type { ScoreContext, ScoreInput, ScoreOutput } from './stage.ts';
@@ -35,9 +35,12 @@ export const DIAGNOSTIC_COLUMNS = [
   'skip_prior_beta',
   'save_prior_alpha',
   'save_prior_beta',
+  'organic_skip_rate',
+  'organic_save_rate',
   'skip_rate',
   'save_rate',
   'skip_baseline',
+  'save_baseline',
   'skip_excess',
   'exploration_bonus',
   'pacing',
@@ -64,17 +67,20 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
   const runs = marketRuns(markets.ids, markets.values, strings);
   const groups = buildGroups(input.surfaces, spec, markets, surfaces);
 
-  // Priors per (market, surface): skips toward the group's skip rates (fallback: organic baseline),
-  // saves toward the group's save rates (fallback: the group's pooled save rate).
+  // Promoted-context rates (context.ts): promoted counts, each row's prior centred on its track's
+  // organic rate plus its group's uplift. Organic fallbacks: the surface's organic skip rate, and
+  // its organic save rate (the candidates' pooled one when the surface has no organic traffic).
   const pooledSaves = new Float64Array(groups.count);
   const pooledImpr = new Float64Array(groups.count);
   for (let r = 0; r < n; r++) {
     pooledSaves[groups.group[r]] += num.saves[r];
     pooledImpr[groups.group[r]] += num.impressions[r];
   }
-  const saveFallback = pooledSaves.map((s, g) => (pooledImpr[g] > 0 ? s / pooledImpr[g] : 0));
-  const skipPrior = fitBetaPriors(num.skips, num.impressions, groups.group, groups.count, groups.baseline, spec.prior);
-  const savePrior = fitBetaPriors(num.saves, num.impressions, groups.group, groups.count, saveFallback, spec.prior);
+  const saveFallback = pooledSaves.map((s, g) => (groups.saveBaseline[g] > 0 ? groups.saveBaseline[g] : pooledImpr[g] > 0 ? s / pooledImpr[g] : 0));
+  const context = promotedContext(
+    { ...num, group: groups.group, groups: groups.count, skipFallback: groups.baseline, saveFallback },
+    spec.prior,
+  );
 
   let draws: Float64Array | undefined;
   if (spec.exploration.method === 'thompson') {
@@ -90,12 +96,16 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     {
       group: groups.group,
       ...num,
+      impressions: context.trials,
+      skips: context.skip.hits,
+      saves: context.save.hits,
       groupCapacity: groups.capacity,
       groupBaseline: groups.baseline,
-      skipAlpha: skipPrior.alpha,
-      skipBeta: skipPrior.beta,
-      saveAlpha: savePrior.alpha,
-      saveBeta: savePrior.beta,
+      groupSaveBaseline: groups.saveBaseline,
+      skipAlpha: context.skip.alpha,
+      skipBeta: context.skip.beta,
+      saveAlpha: context.save.alpha,
+      saveBeta: context.save.beta,
       draws,
     },
     out,
@@ -151,13 +161,16 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     market_streams_28d: num.market_streams_28d,
     track_age_days: num.track_age_days,
     commission_rate: num.commission_rate,
-    skip_prior_alpha: perRow(skipPrior.alpha),
-    skip_prior_beta: perRow(skipPrior.beta),
-    save_prior_alpha: perRow(savePrior.alpha),
-    save_prior_beta: perRow(savePrior.beta),
+    skip_prior_alpha: context.skip.alpha,
+    skip_prior_beta: context.skip.beta,
+    save_prior_alpha: context.save.alpha,
+    save_prior_beta: context.save.beta,
+    organic_skip_rate: context.skip.organic,
+    organic_save_rate: context.save.organic,
     skip_rate: out.skipRate,
     save_rate: out.saveRate,
     skip_baseline: perRow(groups.baseline),
+    save_baseline: perRow(groups.saveBaseline),
     skip_excess: out.skipExcess,
     exploration_bonus: explored.bonus,
     pacing: out.pacing,

@@ -13,6 +13,8 @@ export interface FixtureOptions {
   missingSurfaces?: string[];
   /** multiplies every surface's daily impressions (small: tight capacity) */
   capacityScale?: number;
+  /** promoted listeners of every other track skip this much more than organic ones (default 0) */
+  promotedSkipPenalty?: number;
   /** strings as dictionary vectors instead of utf8 */
   dictionary?: boolean;
 }
@@ -32,6 +34,7 @@ export function makeFixture(o: FixtureOptions): { candidates: Table; surfaces: T
   const share: number[] = [];
   const oi: number[] = [];
   const os: number[] = [];
+  const osv: number[] = [];
   for (let m = 0; m < o.markets; m++) {
     const market = marketName(m);
     for (const surface of surfaces) {
@@ -43,6 +46,7 @@ export function makeFixture(o: FixtureOptions): { candidates: Table; surfaces: T
         const organic = Math.round(1e6 + rand() * 1e7);
         oi.push(organic);
         os.push(Math.round(organic * (0.2 + rand() * 0.15)));
+        osv.push(Math.round(organic * 0.02));
       }
       for (let t = 0; t < o.tracksPerMarket; t++) {
         const track = `t${String(t).padStart(6, '0')}`;
@@ -72,7 +76,7 @@ export function makeFixture(o: FixtureOptions): { candidates: Table; surfaces: T
           completions: Math.floor(streams * 0.7),
           promoted_impressions: promoted,
           promoted_streams: Math.floor(promoted * (1 - skipRate)),
-          promoted_skips: Math.floor(promoted * skipRate),
+          promoted_skips: Math.floor(promoted * Math.min(1, skipRate + (t % 2) * (o.promotedSkipPenalty ?? 0))),
           promoted_saves: Math.floor(promoted * 0.02),
           market_streams_28d: Math.floor(rand() < 0.1 ? rand() * 20 : rand() * 50000),
           recent_impressions: Math.floor(impressions / 4),
@@ -98,6 +102,7 @@ export function makeFixture(o: FixtureOptions): { candidates: Table; surfaces: T
     max_promoted_share: vectorFromArray(Float64Array.from(share)),
     organic_impressions: vectorFromArray(Float64Array.from(oi)),
     organic_skips: vectorFromArray(Float64Array.from(os)),
+    organic_saves: vectorFromArray(Float64Array.from(osv)),
   });
   return { candidates, surfaces: surfacesTable };
 }

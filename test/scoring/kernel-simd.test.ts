@@ -35,10 +35,11 @@ function rows(n: number, groups: number, seed: number, sorted: boolean): KernelI
     campaign_delivered: col(() => pick([0, 1, 999, 1000, rand() * 1e4])),
     groupCapacity: Float64Array.from({ length: groups }, () => pick([0, 1, 1e5])),
     groupBaseline: Float64Array.from({ length: groups }, () => pick([0, 0.25, rand()])),
-    skipAlpha: Float64Array.from({ length: groups }, () => pick([0.01, 2, 40 * rand() + 0.01])),
-    skipBeta: Float64Array.from({ length: groups }, () => pick([0.01, 5, 90 * rand() + 0.01])),
-    saveAlpha: Float64Array.from({ length: groups }, () => pick([0.01, 1, 3 * rand() + 0.01])),
-    saveBeta: Float64Array.from({ length: groups }, () => pick([0.01, 50, 100 * rand() + 0.01])),
+    groupSaveBaseline: Float64Array.from({ length: groups }, () => pick([0, 0.03, rand() * 0.1])),
+    skipAlpha: col(() => pick([0.01, 2, 40 * rand() + 0.01])),
+    skipBeta: col(() => pick([0.01, 5, 90 * rand() + 0.01])),
+    saveAlpha: col(() => pick([0.01, 1, 3 * rand() + 0.01])),
+    saveBeta: col(() => pick([0.01, 50, 100 * rand() + 0.01])),
     draws: col(() => pick([0, -1.5, 2.5, rand() * 6 - 3])),
   };
 }

@@ -71,6 +71,7 @@ function oneRow(over: Partial<Record<keyof KernelInput, number>> = {}): KernelIn
     ...Object.fromEntries(Object.entries(row).map(([k, v]) => [k, f(v)])),
     groupCapacity: f('capacity' in over ? (over as { capacity: number }).capacity : 1000),
     groupBaseline: f(0.2),
+    groupSaveBaseline: f(0.001),
     skipAlpha: f(3),
     skipBeta: f(7),
     saveAlpha: f(1),
@@ -93,8 +94,9 @@ describe.each([
     // the candidate bonus: its width counts every impression behind the save rate, sqrt(0.044 * 0.956 / (200 + 50))
     expect(out.bonus[0]).toBeCloseTo(Math.sqrt((0.044 * 0.956) / 250), 12);
     expect(out.pacing[0]).toBeCloseTo(1.25, 14); // 1 + 0.5 * (1 - 500 / 1000)
-    // (0.044 - (53/210 - 0.2) + 0.05 * 0.2) * 1.25: the bonus is added later, by the exploration budget
-    expect(out.value[0]).toBeCloseTo((0.044 - (53 / 210 - 0.2) + 0.01) * 1.25, 12);
+    // ((0.044 - 0.001) - (53/210 - 0.2) + 0.05 * 0.2) * 1.25: saves gained over the displaced organic
+    // impression (save rate 0.001), excess skips, commission; the bonus is added later, by the budget
+    expect(out.value[0]).toBeCloseTo((0.044 - 0.001 - (53 / 210 - 0.2) + 0.01) * 1.25, 12);
     expect(out.forecast[0]).toBe(100);
     expect(out.headroom[0]).toBe(100);
     expect(out.upper[0]).toBe(1);

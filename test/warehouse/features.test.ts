@@ -237,15 +237,15 @@ for (const format of ['parquet', 'duckdb'] as const) {
       expect(d.map((t) => t.rows)).toEqual([10, 13, 2, 2, 2, 13, 4]);
     });
 
-    it('surfaces: one row per capacity row with the organic skip baseline of the window', async () => {
+    it('surfaces: one row per capacity row with the organic skip and save rates of the window', async () => {
       const table = await run('surfaces');
       expect(table.schema.fields.map((f) => f.name)).toEqual([...SURFACE_STRING_COLUMNS, ...SURFACE_NUMERIC_COLUMNS]);
       expect(rowsOf(table)).toEqual([
-        { market: 'DK', surface: 'mix', daily_impressions: 9000, max_promoted_share: 0.12, organic_impressions: 0, organic_skips: 0 },
-        { market: 'NO', surface: 'radio', daily_impressions: 20000, max_promoted_share: 0.08, organic_impressions: 1500, organic_skips: 100 },
+        { market: 'DK', surface: 'mix', daily_impressions: 9000, max_promoted_share: 0.12, organic_impressions: 0, organic_skips: 0, organic_saves: 0 },
+        { market: 'NO', surface: 'radio', daily_impressions: 20000, max_promoted_share: 0.08, organic_impressions: 1500, organic_skips: 100, organic_saves: 50 },
         // organic radio in SE within the window: 100 + 7 + 11 + 13 (T1) + 300 (OTHER); promoted rows excluded
-        { market: 'SE', surface: 'autoplay', daily_impressions: 50000, max_promoted_share: 0.05, organic_impressions: 50, organic_skips: 10 },
-        { market: 'SE', surface: 'radio', daily_impressions: 100000, max_promoted_share: 0.1, organic_impressions: 431, organic_skips: 116 },
+        { market: 'SE', surface: 'autoplay', daily_impressions: 50000, max_promoted_share: 0.05, organic_impressions: 50, organic_skips: 10, organic_saves: 3 },
+        { market: 'SE', surface: 'radio', daily_impressions: 100000, max_promoted_share: 0.1, organic_impressions: 431, organic_skips: 116, organic_saves: 17 },
       ]);
     });
   });

@@ -18,6 +18,7 @@ export interface KernelInput {
   commission_rate: Float64Array;
   /** pacing: the campaign's target so far (-1: none) and its delivery so far */
   campaign_expected: Float64Array;
+  /** the counts the skip and save rates are estimated from: the promoted context's (context.ts) */
   impressions: Float64Array;
   skips: Float64Array;
   saves: Float64Array;
@@ -25,9 +26,11 @@ export interface KernelInput {
   market_streams_28d: Float64Array;
   recent_impressions: Float64Array;
   campaign_delivered: Float64Array;
-  /** per group: promoted capacity (0: none), skip baseline, Beta priors */
+  /** per group: promoted capacity (0: none), organic skip and save rates of the surface */
   groupCapacity: Float64Array;
   groupBaseline: Float64Array;
+  groupSaveBaseline: Float64Array;
+  /** per row: Beta priors of the skip and save rates */
   skipAlpha: Float64Array;
   skipBeta: Float64Array;
   saveAlpha: Float64Array;
@@ -117,7 +120,7 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
   const { group, impressions, skips, saves, campaign_active, licensor_active, restricted, track_age_days } = input;
   const { commission_rate, campaign_expected, market_streams_28d } = input;
   const { recent_impressions, campaign_delivered } = input;
-  const { groupCapacity, groupBaseline, skipAlpha, skipBeta, saveAlpha, saveBeta, draws } = input;
+  const { groupCapacity, groupBaseline, groupSaveBaseline, skipAlpha, skipBeta, saveAlpha, saveBeta, draws } = input;
   const oReason = out.reason;
   const oSkipRate = out.skipRate;
   const oSaveRate = out.saveRate;
@@ -146,13 +149,13 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
 
     // Shrunk rates: (k + a) / (n + a + b).
     const n = impressions[r];
-    const sa = skipAlpha[g];
-    const sb = skipBeta[g];
+    const sa = skipAlpha[r];
+    const sb = skipBeta[r];
     const nn = n + sa + sb;
     const invN = 1 / nn;
     const skipRate = (skips[r] + sa) * invN;
-    const va = saveAlpha[g];
-    const vb = saveBeta[g];
+    const va = saveAlpha[r];
+    const vb = saveBeta[r];
     const saveRate = (saves[r] + va) / (n + va + vb);
 
     // Pessimistic skip rate on the posterior pseudo-counts.
@@ -186,7 +189,8 @@ export function scoreKernel(k: KernelConstants, input: KernelInput, out: KernelO
 
     const baseline = groupBaseline[g];
     const excess = skipRate - baseline;
-    let value = wSave * saveRate - (excess > 0 ? wSkip * excess : 0) + wComm * commission_rate[r];
+    // the promoted impression against the organic one it displaces: saves gained, excess skips
+    let value = wSave * (saveRate - groupSaveBaseline[g]) - (excess > 0 ? wSkip * excess : 0) + wComm * commission_rate[r];
 
     let pacing = 1;
     const target = campaign_expected[r];

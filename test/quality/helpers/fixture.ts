@@ -57,7 +57,7 @@ export async function features(wh: TestWarehouse): Promise<{ candidates: Table; 
   const surf = await wh.query({
     name: 'surfaces',
     sql: `SELECT market, surface, CAST(daily_impressions AS DOUBLE) AS daily_impressions, CAST(max_promoted_share AS DOUBLE) AS max_promoted_share,
-        1000.0 AS organic_impressions, 100.0 AS organic_skips FROM {{surface_capacity}} ORDER BY market, surface`,
+        1000.0 AS organic_impressions, 100.0 AS organic_skips, 10.0 AS organic_saves FROM {{surface_capacity}} ORDER BY market, surface`,
     params: {},
     labels: {},
   });

@@ -2,7 +2,7 @@
  * The fused scoring pass on WebAssembly SIMD (fused.wat): the same per-row formulas as
  * scoreKernel in ../fused.ts, bit for bit, two rows per instruction and without the bounds checks
  * of typed-array code. Rows go through a small staging area of the module's memory, one block of
- * up to BLOCK rows of one (market, surface) group at a time: the group's priors become constants
+ * up to BLOCK rows of one (market, surface) group at a time: the group's baselines become constants
  * of the block, each column is copied in and out as one contiguous run, and the staging columns are
  * staggered so that equal row indices never share a cache set.
  * Short runs of one group (rows not sorted by group) go to the JavaScript kernel instead.
@@ -37,10 +37,13 @@ const INPUTS = [
 const DRAWS_COLUMN = 13;
 const OUTPUTS = ['skipRate', 'saveRate', 'skipUpper', 'bonus', 'pacing', 'value', 'forecast', 'headroom', 'upper', 'skipExcess'] as const;
 const REASON_COLUMN = 14;
+/** the rows' priors, staged after the outputs */
+const PRIORS = ['skipAlpha', 'skipBeta', 'saveAlpha', 'saveBeta'] as const;
+const PRIOR_COLUMN = 25;
 const NO_CAPACITY = BigInt(Reason.NO_CAPACITY);
 
 interface SimdKernel {
-  score: (len: number, reason0: bigint, baseline: number, sa: number, sb: number, va: number, vb: number) => void;
+  score: (len: number, reason0: bigint, baseline: number, saveBaseline: number) => void;
   f64: Float64Array;
   u32: Uint32Array;
 }
@@ -90,7 +93,8 @@ export function scoreKernelSimd(k: KernelConstants, input: KernelInput, out: Ker
   const column = (c: number) => (FIRST_COLUMN + c * COLUMN_STRIDE) / 8;
   const inputs = INPUTS.map((name) => input[name]);
   const outputs = OUTPUTS.map((name) => out[name]);
-  const { group, groupCapacity, groupBaseline, skipAlpha, skipBeta, saveAlpha, saveBeta, draws } = input;
+  const { group, groupCapacity, groupBaseline, groupSaveBaseline, draws } = input;
+  const priors = PRIORS.map((name) => input[name]);
   let simdRows = 0;
   let r = from;
   while (r < to) {
@@ -105,8 +109,9 @@ export function scoreKernelSimd(k: KernelConstants, input: KernelInput, out: Ker
       continue;
     }
     for (let c = 0; c < inputs.length; c++) f64.set(inputs[c].subarray(r, end), column(c));
+    for (let c = 0; c < priors.length; c++) f64.set(priors[c].subarray(r, end), column(PRIOR_COLUMN + c));
     if (explore === 2 && draws) f64.set(draws.subarray(r, end), column(DRAWS_COLUMN));
-    score(len, groupCapacity[g] > 0 ? 0n : NO_CAPACITY, groupBaseline[g], skipAlpha[g], skipBeta[g], saveAlpha[g], saveBeta[g]);
+    score(len, groupCapacity[g] > 0 ? 0n : NO_CAPACITY, groupBaseline[g], groupSaveBaseline[g]);
     out.reason.set(u32.subarray(column(REASON_COLUMN) * 2, column(REASON_COLUMN) * 2 + len), r);
     for (let c = 0; c < outputs.length; c++) {
       const at = column(REASON_COLUMN + 1 + c);

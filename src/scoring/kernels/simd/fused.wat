@@ -4,27 +4,25 @@
 ;; of 8 bytes plus 64, so that equal row indices of different columns fall on different cache sets.
 ;; Inputs c = 0..13: campaign_active, licensor_active, restricted, track_age_days, market_streams_28d, commission_rate, campaign_expected, impressions, skips, saves, promoted_impressions, recent_impressions, campaign_delivered, draws.
 ;; Outputs c = 14..24: reason, skipRate, saveRate, skipUpper, bonus, pacing, value, forecast, headroom, upper, skipExcess (reason as u32).
+;; Inputs c = 25..28: the rows' Beta priors skipAlpha, skipBeta, saveAlpha, saveBeta.
 ;; Constant slots (f64): minAge, minStreams, z, z2, hardLimit, exploreZ, bonusCap, budget, wSave, wSkip, wComm, gain, minPace, maxPace, perDay, boostRoom, tau, wilson, explore.
 ;; Each output is stored as soon as it is known: fewer values live at once, fewer register spills.
 ;; pmin(a, b) is b < a ? b : a and pmax(a, b) is a < b ? b : a,
 ;; exactly the clamps of the JavaScript kernel.
-;; score(len, ...) scores staged rows [0, len) of one (market, surface) group, whose priors, baseline
-;; and NO_CAPACITY bit are parameters. An odd len also computes the lane after it; callers ignore it.
+;; score(len, ...) scores staged rows [0, len) of one (market, surface) group, whose skip and save
+;; baselines and NO_CAPACITY bit are parameters. An odd len also computes the lane after it; callers ignore it.
 ;; fused.wasm is built from this file by `npm run build:wasm`; a test checks that they agree.
 (module
-  (memory (export "memory") 26)
-  (func (export "score") (param $len i32) (param $reason0 i64) (param $baseline f64) (param $sa0 f64) (param $sb0 f64) (param $va0 f64) (param $vb0 f64)
+  (memory (export "memory") 30)
+  (func (export "score") (param $len i32) (param $reason0 i64) (param $baseline f64) (param $saveBaseline f64)
     (local $o i32) (local $end i32) (local $wilson i32) (local $explore i32)
     (local $one v128) (local $zero v128) (local $half v128) (local $quarter v128) (local $minAge v128) (local $minStreams v128) (local $z v128) (local $z2 v128) (local $hardLimit v128)
     (local $exploreZ v128) (local $bonusCap v128) (local $budget v128) (local $wSave v128) (local $wSkip v128) (local $wComm v128) (local $gain v128) (local $minPace v128) (local $maxPace v128)
     (local $perDay v128) (local $boostRoom v128) (local $tau v128) (local $sa v128) (local $sb v128) (local $va v128) (local $vb v128) (local $base v128) (local $n v128)
     (local $nn v128) (local $invN v128) (local $sk v128) (local $skipRate v128) (local $saveRate v128) (local $z2n v128) (local $a v128) (local $upper v128) (local $headroom v128)
     (local $elig v128) (local $exp v128) (local $bonus v128) (local $pos v128) (local $excess v128) (local $value v128) (local $t v128) (local $hasT v128) (local $pacing v128)
-    (local $scale v128) (local $reason v128)
-    (local.set $sa (f64x2.splat (local.get $sa0)))
-    (local.set $sb (f64x2.splat (local.get $sb0)))
-    (local.set $va (f64x2.splat (local.get $va0)))
-    (local.set $vb (f64x2.splat (local.get $vb0)))
+    (local $scale v128) (local $reason v128) (local $saveBase v128)
+    (local.set $saveBase (f64x2.splat (local.get $saveBaseline)))
     (local.set $base (f64x2.splat (local.get $baseline)))
     (local.set $one (f64x2.splat (f64.const 1)))
     (local.set $zero (f64x2.splat (f64.const 0)))
@@ -59,7 +57,11 @@
       (local.set $reason (v128.or (local.get $reason) (v128.and (f64x2.ne (v128.load offset=131456 (local.get $o)) (local.get $zero)) (i64x2.splat (i64.const 4)))))
       (local.set $reason (v128.or (local.get $reason) (v128.and (v128.not (f64x2.ge (v128.load offset=197056 (local.get $o)) (local.get $minAge))) (i64x2.splat (i64.const 8)))))
       (local.set $reason (v128.or (local.get $reason) (v128.and (v128.not (f64x2.ge (v128.load offset=262656 (local.get $o)) (local.get $minStreams))) (i64x2.splat (i64.const 16)))))
-;; shrunk rates: (k + a) / (n + a + b)
+;; shrunk rates: (k + a) / (n + a + b), with each row's prior
+      (local.set $sa (v128.load offset=1640256 (local.get $o)))
+      (local.set $sb (v128.load offset=1705856 (local.get $o)))
+      (local.set $va (v128.load offset=1771456 (local.get $o)))
+      (local.set $vb (v128.load offset=1837056 (local.get $o)))
       (local.set $n (v128.load offset=459456 (local.get $o)))
       (local.set $nn (f64x2.add (f64x2.add (local.get $n) (local.get $sa)) (local.get $sb)))
       (local.set $invN (f64x2.div (local.get $one) (local.get $nn)))
@@ -97,7 +99,7 @@
       (v128.store offset=1181056 (local.get $o) (local.get $bonus))
 ;; value, then pacing: delivery so far against the target so far
       (local.set $excess (f64x2.sub (local.get $skipRate) (local.get $base)))
-      (local.set $value (f64x2.add (f64x2.sub (f64x2.mul (local.get $wSave) (local.get $saveRate)) (v128.and (f64x2.mul (local.get $wSkip) (local.get $excess)) (f64x2.gt (local.get $excess) (local.get $zero)))) (f64x2.mul (local.get $wComm) (v128.load offset=328256 (local.get $o)))))
+      (local.set $value (f64x2.add (f64x2.sub (f64x2.mul (local.get $wSave) (f64x2.sub (local.get $saveRate) (local.get $saveBase))) (v128.and (f64x2.mul (local.get $wSkip) (local.get $excess)) (f64x2.gt (local.get $excess) (local.get $zero)))) (f64x2.mul (local.get $wComm) (v128.load offset=328256 (local.get $o)))))
       (local.set $t (v128.load offset=393856 (local.get $o)))
       (local.set $hasT (f64x2.gt (local.get $t) (local.get $zero)))
       (local.set $pacing (v128.bitselect (f64x2.pmin (f64x2.pmax (f64x2.add (local.get $one) (f64x2.mul (local.get $gain) (f64x2.sub (local.get $one) (f64x2.div (v128.load offset=787456 (local.get $o)) (local.get $t))))) (local.get $minPace)) (local.get $maxPace)) (local.get $one) (local.get $hasT)))
