@@ -46,14 +46,15 @@ function kernelSql(): string {
       SELECT *, reason0 | (CASE WHEN skip_upper > ${k.hardLimit} THEN 128 ELSE 0 END) AS reason1 FROM w),
     x AS (
       SELECT *,
-        CASE WHEN reason1 = 0 AND promoted_impressions < ${k.budget}
-             THEN least(${k.bonusCap}, ${k.exploreZ} * sqrt(save_rate * (1 - save_rate) / (promoted_impressions + va + vb))) ELSE 0 END AS bonus,
+        CASE WHEN reason1 = 0 AND impressions < ${k.budget}
+             THEN least(${k.bonusCap}, ${k.exploreZ} * sqrt(save_rate * (1 - save_rate) / (impressions + va + vb))) ELSE 0 END AS bonus,
         CASE WHEN campaign_expected > 0
              THEN least(${k.maxPace}, greatest(${k.minPace}, 1 + ${k.gain} * (1 - campaign_delivered / campaign_expected))) ELSE 1 END AS pacing
       FROM e),
     v AS (
-      SELECT *, ${k.wSave} * save_rate + bonus - ${k.wSkip} * greatest(0, skip_rate - baseline) + ${k.wComm} * commission_rate AS v0 FROM x)
-    SELECT reason1 | (CASE WHEN bonus > 0 THEN 512 ELSE 0 END)
+      -- the bench's surfaces have no organic saves (save baseline 0); the bonus is a candidate, not in the value
+      SELECT *, ${k.wSave} * save_rate - ${k.wSkip} * greatest(0, skip_rate - baseline) + ${k.wComm} * commission_rate AS v0 FROM x)
+    SELECT reason1
              | (CASE WHEN v0 > 0 AND pacing > 1 THEN 1024 WHEN v0 > 0 AND pacing < 1 THEN 2048 ELSE 0 END)
              | (CASE WHEN v0 <= 0 OR v0 * pacing <= 0 THEN 256 ELSE 0 END) AS reason,
            skip_rate, save_rate, skip_upper, bonus, pacing,
