@@ -124,13 +124,15 @@ export function explainRow(row: Record<string, unknown>, market: MarketAllocatio
       `${num(row, 'promoted_impressions')} promoted impressions so far.`,
   );
   lines.push(
-    `  skip rate: raw ${impressions > 0 ? pct(skips / impressions) : 'n/a (no impressions)'}, shrunk toward the ` +
-      `${row.market}/${row.surface} prior Beta(${fmt(sa)}, ${fmt(sb)}) to ${pct(num(row, 'skip_rate'))}; ` +
+    `  skip rate: raw ${impressions > 0 ? pct(skips / impressions) : 'n/a (no impressions)'} (all traffic), organic ` +
+      `${pct(num(row, 'organic_skip_rate'))}; promoted listeners' rate, shrunk with the prior Beta(${fmt(sa)}, ${fmt(sb)}) ` +
+      `(the track's organic rate plus the ${row.market}/${row.surface} uplift), ${pct(num(row, 'skip_rate'))}; ` +
       `pessimistic (${spec.guardrail.confidence * 100}% bound) ${pct(num(row, 'skip_upper'))}, ` +
       `hard limit ${pct(spec.guardrail.hard_skip_limit)}, organic baseline ${pct(surface?.skip_baseline ?? num(row, 'skip_baseline'))}.`,
   );
   lines.push(
-    `  save rate: raw ${impressions > 0 ? pct(saves / impressions) : 'n/a'}, shrunk with Beta(${fmt(va)}, ${fmt(vb)}) to ` +
+    `  save rate: raw ${impressions > 0 ? pct(saves / impressions) : 'n/a'}, organic ${pct(num(row, 'organic_save_rate'))}, ` +
+      `promoted (shrunk with Beta(${fmt(va)}, ${fmt(vb)})) ` +
       `${pct(num(row, 'save_rate'))}; exploration bonus ${fmt(num(row, 'exploration_bonus'))}; pacing factor ${fmt(num(row, 'pacing'))}.`,
   );
   lines.push(

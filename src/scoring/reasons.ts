@@ -46,7 +46,7 @@ export const REASON_DESCRIPTIONS: Record<ReasonName, string> = {
   NO_FORECAST: 'no impressions are forecast for this row (none in the last engagement.forecast_days days), so a boost would do nothing',
   GUARDRAIL: 'the pessimistic skip rate is above the hard skip limit: listeners skip it too often',
   NO_VALUE: 'its value per impression is not positive (low saves or high skips outweigh the commission)',
-  EXPLORATION_BONUS: 'it received an exploration bonus because it has little promoted exposure so far',
+  EXPLORATION_BONUS: 'it received an exploration bonus: its save rate is uncertain, and its surface\'s exploration budget had room',
   PACING_BEHIND: 'the campaign is behind its delivery target so far in its flight, so its value was raised',
   PACING_AHEAD: 'the campaign is ahead of its delivery target so far in its flight, so its value was lowered',
   SURFACE_CAP_BINDING: "the surface's promoted capacity is used up and held this row back",
