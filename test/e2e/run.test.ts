@@ -1,5 +1,6 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,8 +45,9 @@ describe('promoscore run on the embedded warehouse', () => {
     expect(first.stdout).toContain(`published: promo_scores ${version} (as of ${AS_OF})`);
 
     const latest = JSON.parse(await readFile(join(storeA, 'promo_scores', 'LATEST'), 'utf8'));
-    expect(latest).toEqual({ version, manifest: `versions/${version}/manifest.json` });
-    const manifest = JSON.parse(await readFile(join(storeA, 'promo_scores', latest.manifest), 'utf8'));
+    const manifestBytes = await readFile(join(storeA, 'promo_scores', `versions/${version}/manifest.json`));
+    expect(latest).toEqual({ version, manifest: `versions/${version}/manifest.json`, manifest_sha256: createHash('sha256').update(manifestBytes).digest('hex') });
+    const manifest = JSON.parse(manifestBytes.toString('utf8'));
     expect(manifest.version).toBe(version);
     expect(manifest.as_of).toBe(AS_OF);
     expect(manifest.stats.rows).toBeGreaterThan(100);
