@@ -5,7 +5,8 @@ import { backfill, backfillSteps, type JobRunner } from '../../src/cli/backfill.
 import { InputDataError, UsageError } from '../../src/core/errors.ts';
 import { silentLogger } from '../../src/observability/log.ts';
 import { runJob, type RunOptions } from '../../src/run/run-job.ts';
-import { baseSample, faultSpec, removeDir, tempDir } from './helpers/dataset.ts';
+import { baseSample, faultSpec, } from './helpers/dataset.ts';
+import { tempDir } from '../support/temp.ts';
 import { storeState, storeUri } from './helpers/store-state.ts';
 
 /**
@@ -13,14 +14,15 @@ import { storeState, storeUri } from './helpers/store-state.ts';
  * stopped by the first failure with that failure's exit code.
  */
 let root: string;
+let removeRoot: () => void;
 let base: string;
 let spec: string;
 beforeAll(async () => {
-  root = tempDir('backfill');
+  ({ dir: root, cleanup: removeRoot } = tempDir('backfill'));
   base = await baseSample(root, 0.01);
   spec = faultSpec(root);
 });
-afterAll(() => removeDir(root));
+afterAll(() => removeRoot());
 
 function place(name: string) {
   const storeDir = join(root, name, 'store');

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/log.ts';
 import { exitCodeOf } from '../../src/core/errors.ts';
 import { runJob } from '../../src/run/run-job.ts';
-import { logLines, runCli, type CliResult } from './helpers/cli.ts';
-import { AS_OF, baseSample, copyDataset, faultSpec, removeDir, spoil, tempDir } from './helpers/dataset.ts';
+import { logEntries as logLines, runCli, type CliResult } from '../support/cli.ts';
+import { AS_OF, baseSample, copyDataset, faultSpec, spoil, } from './helpers/dataset.ts';
+import { tempDir } from '../support/temp.ts';
 import { storeState, storeUri } from './helpers/store-state.ts';
 
 /**
@@ -14,14 +15,15 @@ import { storeState, storeUri } from './helpers/store-state.ts';
  * Each failure prints one error line naming the cause (no stack) and leaves the store as it was.
  */
 let root: string;
+let removeRoot: () => void;
 let base: string;
 let spec: string;
 beforeAll(async () => {
-  root = tempDir('exit');
+  ({ dir: root, cleanup: removeRoot } = tempDir('exit'));
   base = await baseSample(root);
   spec = faultSpec(root);
 });
-afterAll(() => removeDir(root));
+afterAll(() => removeRoot());
 
 function place(name: string) {
   const dir = join(root, name);

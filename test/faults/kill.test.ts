@@ -4,8 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/log.ts';
 import { runJob } from '../../src/run/run-job.ts';
-import { startCli, type CliResult } from './helpers/cli.ts';
-import { AS_OF, baseSample, faultSpec, removeDir, tempDir } from './helpers/dataset.ts';
+import { startCli, type CliResult } from '../support/cli.ts';
+import { killAfterLine } from '../support/kill.ts';
+import { AS_OF, baseSample, faultSpec } from './helpers/dataset.ts';
+import { tempDir } from '../support/temp.ts';
 import { seeded } from './helpers/seeded.ts';
 import { storeState, storeUri } from './helpers/store-state.ts';
 
@@ -25,14 +27,15 @@ const EARLY = ['planned', 'extracted', 'input gates passed', 'shards written'];
 const LATE = 'LATEST moved';
 
 let root: string;
+let removeRoot: () => void;
 let base: string;
 let spec: string;
 beforeAll(async () => {
-  root = tempDir('kill');
+  ({ dir: root, cleanup: removeRoot } = tempDir('kill'));
   base = await baseSample(root);
   spec = faultSpec(root);
 });
-afterAll(() => removeDir(root));
+afterAll(() => removeRoot());
 
 interface KillRecord {
   trigger: string;
@@ -43,19 +46,7 @@ interface KillRecord {
 /** Starts a run and SIGKILLs it `delayMs` after the first log line containing `trigger` (or at exit). */
 async function runAndKill(args: string[], cwd: string, trigger: string, delayMs: number): Promise<KillRecord> {
   const run = startCli(args, { cwd, env: { PROMOSCORE_LOG_LEVEL: 'DEBUG' } });
-  let armed = false;
-  let pending = '';
-  run.child.stderr!.on('data', (chunk: Buffer) => {
-    if (armed) return;
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? ''; // a line cut between chunks waits for its end
-    if (lines.some((line) => line.includes(`"message":"${trigger}"`))) {
-      armed = true;
-      setTimeout(() => run.child.kill('SIGKILL'), delayMs);
-    }
-  });
-  const result = await run.done;
+  const result = await killAfterLine(run, 'stderr', `"message":"${trigger}"`, delayMs);
   return { trigger, delayMs, result };
 }
 

@@ -1,32 +1,18 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { spawnNode } from '../support/cli.ts';
+import { killAfterLine } from '../support/kill.ts';
 import { makeTable, rng, workspace, type Workspace } from './fixtures.ts';
 import { announced, D, latestIsSound, pub, V } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DAYS = [20, 21, 22, 23, 24, 25];
 
-/** Starts a publishing child, and SIGKILLs it `delayMs` after it is ready; resolves when it is gone. */
-function killAfter(ws: Workspace, delayMs: number): Promise<{ killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['test/snapshot/kill-child.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, KILL_CHILD: JSON.stringify({ store: ws.store.root, outbox: ws.outboxFile, days: DAYS }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) setTimeout(() => child.kill('SIGKILL'), delayMs);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (signal === 'SIGKILL') resolve({ killed: true });
-      else if (code === 0) resolve({ killed: false });
-      else reject(new Error(`child failed with ${code}: ${stderr}`));
-    });
-  });
+/** Starts a publishing child and SIGKILLs it `delayMs` after it is ready; resolves when it is gone. */
+async function killAfter(ws: Workspace, delayMs: number): Promise<{ killed: boolean }> {
+  const env = { KILL_CHILD: JSON.stringify({ store: ws.store.root, outbox: ws.outboxFile, days: DAYS }) };
+  const r = await killAfterLine(spawnNode(['test/snapshot/kill-child.ts'], { env }), 'stdout', 'ready', delayMs);
+  if (r.signal === 'SIGKILL') return { killed: true };
+  if (r.code === 0) return { killed: false };
+  throw new Error(`child failed with ${r.code}: ${r.stderr}`);
 }
 
 describe('kill -9 of a publishing process', () => {

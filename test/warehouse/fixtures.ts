@@ -1,6 +1,4 @@
 /** Tiny hand-built feature datasets, written as Parquet files or as a DuckDB file. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { openDuckDB, sqlString } from '../../src/warehouse/duckdb/engine.ts';
@@ -12,10 +10,7 @@ export type Fixture = Partial<Record<string, Row[]>>;
 
 const SQL_TYPE: Record<ContractType, string> = { STRING: 'VARCHAR', DATE: 'DATE', FLOAT64: 'DOUBLE', INT64: 'BIGINT', BOOL: 'BOOLEAN' };
 
-export function tempDir(prefix = 'promoscore-test-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { tempDir } from '../support/temp.ts';
 
 /**
  * Writes every contract table (empty when not given) with the contract's column types. Values are

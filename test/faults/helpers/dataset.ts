@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateSample } from '../../../src/sample/generate.ts';
@@ -10,14 +9,6 @@ import { generateSample } from '../../../src/sample/generate.ts';
  */
 export const AS_OF = '2026-11-20';
 export const TABLES = ['campaigns', 'campaign_targets', 'tracks', 'track_restrictions', 'licensors', 'engagement_daily', 'surface_capacity'] as const;
-
-export function tempDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `promoscore-${tag}-`));
-}
-
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-}
 
 /** A valid sample small enough to run many times (scale 0.02: ~2k candidate rows). */
 export async function baseSample(root: string, scale = 0.02, asOf = AS_OF): Promise<string> {
