@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * End to end through the real CLI: `promoscore run --store gs://… --notify pubsub://…`, pointed at
  * the doubles only by STORAGE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST (as a scheduler would point it
@@ -54,8 +55,14 @@ describe('promoscore run to gs:// and pubsub://', () => {
     expect(local.code, local.stderr).toBe(0);
     expect(logEntries(local.stderr).find((e) => e.message === 'run summary')!.version).toBe(version);
 
-    const latest = gcs.getObject('promo-snapshots', 'prod/promo_scores/LATEST')!;
-    expect(latest.data.toString()).toBe(await readFile(join(store, 'promo_scores', 'LATEST'), 'utf8'));
+    // The pointers name the same version and manifest path; each one's digest is of its own manifest,
+    // whose created_at (and so whose bytes) differ between the two runs.
+    const latest = JSON.parse(gcs.getObject('promo-snapshots', 'prod/promo_scores/LATEST')!.data.toString());
+    const localLatest = JSON.parse(await readFile(join(store, 'promo_scores', 'LATEST'), 'utf8'));
+    expect({ ...latest, manifest_sha256: undefined }).toEqual({ ...localLatest, manifest_sha256: undefined });
+    const cloudManifestBytes = gcs.getObject('promo-snapshots', `prod/promo_scores/versions/${version}/manifest.json`)!.data;
+    expect(latest.manifest_sha256).toBe(createHash('sha256').update(cloudManifestBytes).digest('hex'));
+    expect(localLatest.manifest_sha256).toBe(createHash('sha256').update(await readFile(join(store, 'promo_scores', 'versions', version, 'manifest.json'))).digest('hex'));
     const manifest = JSON.parse(gcs.getObject('promo-snapshots', `prod/promo_scores/versions/${version}/manifest.json`)!.data.toString());
     const localManifest = JSON.parse(await readFile(join(store, 'promo_scores', 'versions', version, 'manifest.json'), 'utf8'));
     expect(manifest.shards).toEqual(localManifest.shards);

@@ -364,6 +364,9 @@ describe('alerting', () => {
     expect(hits.length).toBeGreaterThan(0);
     const runSrc = hits.map((f) => readFileSync(join(srcDir, f), 'utf8')).join('\n');
     expect(runSrc).toContain("'already-published'");
-    expect(runSrc).toMatch(/child\(\{[^}]*\bdataset\b/);
+    // the line is logged through the run's logger, whose labels the plan stage sets (dataset among them)
+    const runDir = files.filter((f) => f.startsWith('run/')).map((f) => readFileSync(join(srcDir, f), 'utf8')).join('\n');
+    expect(runDir).toMatch(/log = journal\.log\.child\(\{[^}]*\bdataset\b/);
+    expect(runSrc).toMatch(/\bplan\.log\.notice\('run finished'|\blog\.notice\('run finished'/);
   });
 });
