@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { crc32cBase64 } from '../../../src/core/hash.ts';
 import { parseMultipartRelated } from './multipart.ts';
+import { createFaultQueue } from '../fault-queue.ts';
 
 export interface StoredObject {
   bucket: string;
@@ -102,10 +103,6 @@ interface ResumableSession {
   committed?: Record<string, unknown>;
 }
 
-interface PendingFault extends Fault {
-  remaining: number;
-}
-
 class HttpError extends Error {
   readonly status: number;
   readonly reason: string;
@@ -128,24 +125,14 @@ export async function startGcsDouble(opts: GcsDoubleOptions = {}): Promise<GcsDo
   const maxPageSize = opts.maxPageSize ?? 1000;
   const buckets = new Map<string, Bucket>();
   const sessions = new Map<string, ResumableSession>();
-  const faults: PendingFault[] = [];
+  const faults = createFaultQueue<Fault, FaultOp>((f) => f.op);
   const requests: RequestRecord[] = [];
   // Generations look like GCS's (microsecond timestamps) but only need to grow.
   let lastGeneration = 1_700_000_000_000_000n;
   const nextGeneration = () => String(++lastGeneration);
   let port = 0;
 
-  const takeFault = (op: FaultOp): PendingFault | null => {
-    let hit: PendingFault | null = null;
-    for (const f of faults) {
-      if (f.op !== op) continue;
-      f.remaining -= 1;
-      if (f.remaining === 0 && !hit) hit = f;
-    }
-    if (hit) faults.splice(faults.indexOf(hit), 1);
-    for (let i = faults.length - 1; i >= 0; i--) if (faults[i].remaining <= 0) faults.splice(i, 1);
-    return hit;
-  };
+  const takeFault = (op: FaultOp): Fault | null => faults.take(op);
 
   const bucketOrThrow = (name: string): Bucket => {
     const b = buckets.get(name);
@@ -482,7 +469,7 @@ export async function startGcsDouble(opts: GcsDoubleOptions = {}): Promise<GcsDo
     finalize(s, req, res, fault);
   }
 
-  function finalize(s: ResumableSession, req: IncomingMessage, res: ServerResponse, fault: PendingFault | null) {
+  function finalize(s: ResumableSession, req: IncomingMessage, res: ServerResponse, fault: Fault | null) {
     const b = bucketOrThrow(s.bucket);
     const data = Buffer.concat(s.chunks);
     if (s.declaredLength !== null && s.declaredLength !== data.length) {
@@ -572,13 +559,8 @@ export async function startGcsDouble(opts: GcsDoubleOptions = {}): Promise<GcsDo
       if (!obj) throw new Error(`no object ${bucket}/${name}`);
       obj.data = Buffer.from(data);
     },
-    addFault(fault) {
-      if (!Number.isInteger(fault.nth) || fault.nth < 1) throw new Error(`fault.nth must be a positive integer, got ${fault.nth}`);
-      faults.push({ ...fault, remaining: fault.nth });
-    },
-    clearFaults() {
-      faults.length = 0;
-    },
+    addFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
     requests,
     async close() {
       server.closeAllConnections();

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { createFaultQueue } from '../fault-queue.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -97,12 +98,8 @@ interface StreamState {
   maxOutstandingMessages: number;
   outstanding: number;
   responses: number;
-  fault: PendingFault | null;
+  fault: PubSubFault | null;
   closed: boolean;
-}
-
-interface PendingFault extends PubSubFault {
-  remaining: number;
 }
 
 const TOPIC_RE = /^projects\/([^/]+)\/topics\/([A-Za-z][\w\-.~+%]{2,254})$/;
@@ -138,7 +135,7 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
   const { publisher, subscriber } = loadServices();
   const topics = new Map<string, Topic>();
   const subs = new Map<string, Subscription>();
-  const faults: PendingFault[] = [];
+  const faults = createFaultQueue<PubSubFault, PubSubMethod>((f) => f.method);
   const calls: CallRecord[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let seq = 0;
@@ -158,16 +155,7 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
     timers.delete(t);
   };
 
-  const takeFault = (method: PubSubMethod): PendingFault | null => {
-    let hit: PendingFault | null = null;
-    for (const f of faults) {
-      if (f.method !== method) continue;
-      f.remaining -= 1;
-      if (f.remaining === 0 && !hit) hit = f;
-    }
-    for (let i = faults.length - 1; i >= 0; i--) if (faults[i].remaining <= 0) faults.splice(i, 1);
-    return hit;
-  };
+  const takeFault = (method: PubSubMethod): PubSubFault | null => faults.take(method);
 
   /** A unary handler with fault injection, validation errors as statuses, and a call record. */
   function unary(method: PubSubMethod, fn: (req: any) => unknown, onFault?: (req: any) => void) {
@@ -592,13 +580,8 @@ export async function startPubSubDouble(): Promise<PubSubDouble> {
     port,
     published: (topic) => [...(topics.get(topic)?.messages ?? [])],
     acked: (sub) => [...(subs.get(sub)?.acked ?? [])],
-    addFault(f) {
-      if (!Number.isInteger(f.nth) || f.nth < 1) throw new Error(`fault.nth must be a positive integer, got ${f.nth}`);
-      faults.push({ ...f, remaining: f.nth });
-    },
-    clearFaults() {
-      faults.length = 0;
-    },
+    addFault: (f) => faults.add(f),
+    clearFaults: () => faults.clear(),
     calls,
     async close() {
       closed = true;
