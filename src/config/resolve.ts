@@ -30,6 +30,17 @@ export interface ResolvedConfig {
   sources: Record<'warehouse' | 'store' | 'notify' | 'dataset', ConfigSource>;
 }
 
+/** The job's warehouse, store, notifier and dataset, each replaced by its flag where one was given. */
+export function withFlags(job: JobConfig, flags: ConfigFlags): Omit<ResolvedConfig, 'sources'> {
+  return {
+    job,
+    warehouse: flags.warehouse ?? job.warehouse,
+    store: flags.store ?? job.store,
+    notify: flags.notify ?? job.notify,
+    dataset: flags.dataset ?? job.dataset,
+  };
+}
+
 const ENV_OF = Object.fromEntries(Object.entries(ENV_OVERRIDES).map(([k, v]) => [v, k])) as Record<string, string>;
 
 export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env, opts: LoadJobOptions = {}): ResolvedConfig {
@@ -51,11 +62,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   if (flags.store !== undefined) parseStoreUri(flags.store, { flag: '--store' });
   if (flags.notify !== undefined) parseNotifyUri(flags.notify, { flag: '--notify' });
   return {
-    job,
-    warehouse: flags.warehouse ?? job.warehouse,
-    store: flags.store ?? job.store,
-    notify: flags.notify ?? job.notify,
-    dataset: flags.dataset ?? job.dataset,
+    ...withFlags(job, flags),
     sources: {
       warehouse: source('warehouse', flags.warehouse),
       store: source('store', flags.store),

@@ -155,7 +155,7 @@ function parsePubsub(
   return { project, id, name: `projects/${project}/${collection}/${id}` };
 }
 
-function parseOutbox(flag: string, value: string, cwd: string | undefined, expected: string): { kind: 'file'; uri: string; path: string } {
+function parseOutbox(flag: string, value: string, cwd: string | undefined, expected: string): OutboxTarget {
   const raw = value.startsWith('file://') ? stripFileScheme(value) : value;
   if (!raw.endsWith('.ndjson') || raw === '.ndjson') {
     fail(flag, value, 'a local outbox must be a .ndjson file', expected);
@@ -164,31 +164,43 @@ function parseOutbox(flag: string, value: string, cwd: string | undefined, expec
   return { kind: 'file', uri: `file://${path}`, path };
 }
 
-const NOTIFY_EXPECTED = 'pubsub://projects/PROJECT/topics/TOPIC or file://PATH.ndjson';
+type OutboxTarget = { kind: 'file'; uri: string; path: string };
 
-export function parseNotifyUri(value: string, opts: ParseOptions = {}): NotifyTarget {
-  const flag = opts.flag ?? '--notify';
+/** A Pub/Sub topic or subscription path, or the local outbox file: the two sides of the notify port. */
+function parsePubsubOrOutbox<T>(
+  value: string,
+  opts: ParseOptions,
+  flag: string,
+  collection: 'topics' | 'subscriptions',
+  expected: string,
+  pubsub: (parsed: { project: string; id: string; name: string }) => T,
+): T | OutboxTarget {
   const v = value.trim();
-  if (v === '') fail(flag, value, 'empty URI', NOTIFY_EXPECTED);
-  if (v.startsWith('pubsub://')) {
-    const { project, id, name } = parsePubsub(flag, v, 'topics');
-    return { kind: 'pubsub-topic', uri: `pubsub://${name}`, project, topic: id, name };
-  }
-  if (v.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:/i.test(v)) return parseOutbox(flag, v, opts.cwd, NOTIFY_EXPECTED);
-  fail(flag, value, 'unsupported notifier URI', NOTIFY_EXPECTED);
+  if (v === '') fail(flag, value, 'empty URI', expected);
+  if (v.startsWith('pubsub://')) return pubsub(parsePubsub(flag, v, collection));
+  if (v.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:/i.test(v)) return parseOutbox(flag, v, opts.cwd, expected);
+  fail(flag, value, `unsupported ${collection === 'topics' ? 'notifier' : 'subscription'} URI`, expected);
 }
 
-const SUBSCRIPTION_EXPECTED = 'pubsub://projects/PROJECT/subscriptions/SUBSCRIPTION or file://PATH.ndjson';
+export function parseNotifyUri(value: string, opts: ParseOptions = {}): NotifyTarget {
+  const expected = 'pubsub://projects/PROJECT/topics/TOPIC or file://PATH.ndjson';
+  return parsePubsubOrOutbox(value, opts, opts.flag ?? '--notify', 'topics', expected, ({ project, id, name }) => ({
+    kind: 'pubsub-topic' as const,
+    uri: `pubsub://${name}`,
+    project,
+    topic: id,
+    name,
+  }));
+}
 
 /** Where a serving layer listens: a Pub/Sub subscription, or the local outbox file. */
 export function parseSubscriptionUri(value: string, opts: ParseOptions = {}): SubscriptionTarget {
-  const flag = opts.flag ?? '--subscription';
-  const v = value.trim();
-  if (v === '') fail(flag, value, 'empty URI', SUBSCRIPTION_EXPECTED);
-  if (v.startsWith('pubsub://')) {
-    const { project, id, name } = parsePubsub(flag, v, 'subscriptions');
-    return { kind: 'pubsub-subscription', uri: `pubsub://${name}`, project, subscription: id, name };
-  }
-  if (v.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:/i.test(v)) return parseOutbox(flag, v, opts.cwd, SUBSCRIPTION_EXPECTED);
-  fail(flag, value, 'unsupported subscription URI', SUBSCRIPTION_EXPECTED);
+  const expected = 'pubsub://projects/PROJECT/subscriptions/SUBSCRIPTION or file://PATH.ndjson';
+  return parsePubsubOrOutbox(value, opts, opts.flag ?? '--subscription', 'subscriptions', expected, ({ project, id, name }) => ({
+    kind: 'pubsub-subscription' as const,
+    uri: `pubsub://${name}`,
+    project,
+    subscription: id,
+    name,
+  }));
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.ts';
 import type { Logger } from '../observability/log.ts';
 import type { JobConfig } from '../config/job.ts';
 import { withSettings } from '../config/overrides.ts';
-import { resolveConfig } from '../config/resolve.ts';
+import { resolveConfig, withFlags } from '../config/resolve.ts';
 import { loadSpec, specHash, type ScoringSpec } from '../scoring/spec.ts';
 import { openWarehouse } from '../warehouse/open.ts';
 import { featureParams, loadQuery } from '../warehouse/queries.ts';
@@ -69,14 +69,7 @@ export function resolveSettings(opts: Pick<RunOptions, 'job' | 'set' | 'warehous
     process.env,
     { qualitySchema: QualityConfigSchema },
   );
-  const job = withSettings(config.job, opts.set ?? [], { qualitySchema: QualityConfigSchema });
-  return {
-    job,
-    warehouse: opts.warehouse ?? job.warehouse,
-    store: opts.store ?? job.store,
-    notify: opts.notify ?? job.notify,
-    dataset: opts.dataset ?? job.dataset,
-  };
+  return withFlags(withSettings(config.job, opts.set ?? [], { qualitySchema: QualityConfigSchema }), opts);
 }
 
 export async function planRun(opts: RunOptions, journal: RunJournal): Promise<RunPlan> {

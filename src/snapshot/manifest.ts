@@ -1,8 +1,9 @@
 import type { Data, DataType, Table } from 'apache-arrow';
-import { fnv1a32 } from '../core/hash.ts';
 import { sortKeys } from '../core/hash.ts';
 import { FORMAT_VERSION, type Manifest, type ShardEntry } from './contract.ts';
 import { arrowTypeName } from './write-shards.ts';
+// the scoring stage's key interning: pure, and the one place that hashes utf8 keys without decoding them
+import { intern } from '../scoring/kernels/keys.ts';
 
 /** What the caller (the run) knows that the table does not. */
 export type ManifestFields = Pick<Manifest, 'producer' | 'inputs' | 'quality' | 'allocation'> & {
@@ -121,47 +122,10 @@ function numericColumn(table: Table, name: string): Float64Array {
   return out;
 }
 
-/**
- * Dense ids for the distinct values of a utf8 column, found by hashing the raw bytes and comparing
- * them with the few distinct keys seen so far: no string is decoded per row.
- */
+/** Dense ids for the distinct values of a key column, in order of first appearance. */
 function utf8Keys(table: Table, name: string): { ids: Int32Array; names: string[] } {
   const col = table.getChild(name);
   if (!col) throw new Error(`snapshot table has no ${name} column`);
-  const ids = new Int32Array(table.numRows);
-  const byHash = new Map<number, number[]>();
-  const keys: Uint8Array[] = [];
-  const names: string[] = [];
-  const dec = new TextDecoder();
-  let at = 0;
-  for (const d of col.data as Data<DataType>[]) {
-    const off = d.valueOffsets as Int32Array;
-    const buf = d.values as Uint8Array;
-    for (let i = 0; i < d.length; i++) {
-      const s = off[i];
-      const e = off[i + 1];
-      const h = fnv1a32(buf, s, e);
-      const cands = byHash.get(h);
-      let id = -1;
-      if (cands) {
-        for (const c of cands) {
-          const k = keys[c];
-          if (k.length !== e - s) continue;
-          let same = true;
-          for (let j = 0; j < k.length; j++) if (k[j] !== buf[s + j]) { same = false; break; }
-          if (same) { id = c; break; }
-        }
-      }
-      if (id < 0) {
-        id = keys.length;
-        const k = buf.slice(s, e);
-        keys.push(k);
-        names.push(dec.decode(k));
-        if (cands) cands.push(id);
-        else byHash.set(h, [id]);
-      }
-      ids[at++] = id;
-    }
-  }
-  return { ids, names };
+  const { ids, values } = intern(col);
+  return { ids, names: values };
 }
