@@ -6,8 +6,8 @@
  */
 import { NULL_DAY } from '../sample/model.ts';
 import type { PublishedRows } from './read-published.ts';
-import type { Served } from './serve.ts';
-import type { DayTruth, World } from './world.ts';
+import { SATURATION, type Served } from './serve.ts';
+import { keyOf, type DayTruth, type World } from './world.ts';
 
 export interface DayRecord {
   day: string;
@@ -28,6 +28,7 @@ export interface PolicySummary {
   promoted_skip_rate: number;
   organic_skip_rate: number;
   breach_share: number;
+  /** of the campaigns with a target whose capacity allows it (see deliverableCapacity), the share delivered within ±15% */
   paced_within_15pct: number;
   licensor_hhi: number;
   exploration_cost: number;
@@ -36,7 +37,56 @@ export interface PolicySummary {
   breaches: number;
   group_days: number;
   campaigns_with_target: number;
+  /** campaigns with a target, active on some flight day, whose target × active days fits their deliverable capacity */
+  campaigns_capacity_allows: number;
   job_failures: number;
+}
+
+/** What the delivery metric needs of the spec: the largest boost and the track-age rule of eligibility. */
+export interface DeliveryRules {
+  maxBoost: number;
+  minTrackAgeDays: number;
+}
+
+export const DEFAULT_DELIVERY_RULES: DeliveryRules = { maxBoost: 2, minTrackAgeDays: 30 };
+
+/** Whether campaign c runs on day d (active status, within its dates). */
+function campaignActive(w: World, c: number, d: number): boolean {
+  const m = w.model;
+  return m.campStatus[c] === 0 && m.campStart[c] <= d && (m.campEnd[c] === NULL_DAY || m.campEnd[c] >= d);
+}
+
+/**
+ * "Where capacity allows", from the world's truth: each campaign's deliverable promoted impressions
+ * on one flight day (0 when it does not run). A target (market, surface) of the campaign counts when
+ * the world would let it be promoted whatever the job estimates: the licensor is active, the track
+ * is not restricted in the market and is at least minTrackAgeDays old, and the key has organic
+ * exposure. It can deliver the response at full boost (serve.ts, without noise), O · K · (1 − e^(−b/K))
+ * with b = maxBoost − 1, but never more than its surface's promoted capacity (max promoted share ×
+ * daily impressions). A campaign's capacity is the sum over those targets; other campaigns, the
+ * licensor caps and the skip budget are ignored, so this is what the campaign could get at best.
+ */
+export function deliverableCapacity(w: World, truth: DayTruth, rules: DeliveryRules): Float64Array {
+  const m = w.model;
+  const out = new Float64Array(m.campaignIds.length);
+  const restricted = new Set<number>();
+  const nM = m.markets.length;
+  for (let i = 0; i < m.restrictTrack.length; i++) restricted.add(m.restrictTrack[i] * nM + m.restrictMarket[i]);
+  const b = rules.maxBoost - 1;
+  const full = b > 0 ? SATURATION * (1 - Math.exp(-b / SATURATION)) : 0;
+  const surfaces = ['radio', 'autoplay', 'mix'];
+  for (let i = 0; i < m.targetCampaign.length; i++) {
+    const c = m.targetCampaign[i];
+    if (!Number.isFinite(m.campTarget[c]) || !campaignActive(w, c, truth.day)) continue;
+    const t = m.campTrack[c];
+    const mk = m.targetMarket[i];
+    if (m.licensorStatus[m.trackLicensor[t]] !== 0 || restricted.has(t * nM + mk)) continue;
+    if (truth.day - m.trackRelease[t] < rules.minTrackAgeDays) continue;
+    const k = keyOf(w, t, mk, surfaces[m.targetSurface[i]]);
+    if (k < 0 || !(truth.organic[k] > 0)) continue;
+    out[c] += Math.min(truth.capacity[w.group[k]], truth.organic[k] * full);
+  }
+  return out;
 }
 
 /** A group-day counts for breaches once it served at least this many promoted impressions. */
@@ -57,19 +107,26 @@ export class PolicyMetrics {
   exploration = 0;
   jobFailures = 0;
   readonly campaignDelivered: Float64Array;
+  /** per campaign: deliverable impressions summed over the flight days it runs */
+  readonly campaignCapacity: Float64Array;
   readonly licensorDelivered: Float64Array;
   readonly daily: DayRecord[] = [];
 
   readonly name: string;
   private readonly w: World;
 
+  private readonly rules: DeliveryRules;
+
   constructor(
     name: string,
     w: World,
+    rules: DeliveryRules = DEFAULT_DELIVERY_RULES,
   ) {
     this.name = name;
     this.w = w;
+    this.rules = rules;
     this.campaignDelivered = new Float64Array(w.model.campaignIds.length);
+    this.campaignCapacity = new Float64Array(w.model.campaignIds.length);
     this.licensorDelivered = new Float64Array(w.model.licensorIds.length);
   }
 
@@ -79,6 +136,8 @@ export class PolicyMetrics {
    */
   addDay(truth: DayTruth, served: Served, rows: PublishedRows | null, rowIntent: Float64Array | null, tau: number, job: string, countBonus: boolean): DayRecord {
     const w = this.w;
+    const cap = deliverableCapacity(w, truth, this.rules);
+    for (let c = 0; c < cap.length; c++) this.campaignCapacity[c] += cap[c];
     let incSaves = 0;
     let incStreams = 0;
     const gSkips = new Float64Array(w.nGroups);
@@ -150,17 +209,18 @@ export class PolicyMetrics {
     const w = this.w;
     const m = w.model;
     let targeted = 0;
+    let allowed = 0;
     let within = 0;
     for (let c = 0; c < m.campaignIds.length; c++) {
       const target = m.campTarget[c];
-      if (!Number.isFinite(target) || m.campStatus[c] !== 0) continue;
+      if (!(Number.isFinite(target) && target > 0)) continue;
       let active = 0;
-      for (let t = 0; t < w.opts.days; t++) {
-        const d = w.startDay + t;
-        if (m.campStart[c] <= d && (m.campEnd[c] === NULL_DAY || m.campEnd[c] >= d)) active++;
-      }
+      for (let t = 0; t < w.opts.days; t++) if (campaignActive(w, c, w.startDay + t)) active++;
       if (!active) continue;
       targeted++;
+      // the delivery goal is judged only where the campaign's own rows could carry its target
+      if (target * active > this.campaignCapacity[c]) continue;
+      allowed++;
       if (Math.abs(this.campaignDelivered[c] / (target * active) - 1) <= 0.15) within++;
     }
     let total = 0;
@@ -174,7 +234,7 @@ export class PolicyMetrics {
       promoted_skip_rate: rate(this.promoted > 0 ? this.promotedSkips / this.promoted : 0),
       organic_skip_rate: rate(this.organic > 0 ? this.organicSkips / this.organic : 0),
       breach_share: rate(this.groupDays > 0 ? this.breaches / this.groupDays : 0),
-      paced_within_15pct: rate(targeted > 0 ? within / targeted : 0),
+      paced_within_15pct: rate(allowed > 0 ? within / allowed : 0),
       licensor_hhi: rate(hhi),
       exploration_cost: round(this.exploration),
       promoted_impressions: round(this.promoted),
@@ -182,6 +242,7 @@ export class PolicyMetrics {
       breaches: this.breaches,
       group_days: this.groupDays,
       campaigns_with_target: targeted,
+      campaigns_capacity_allows: allowed,
       job_failures: this.jobFailures,
     };
   }

@@ -143,7 +143,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
         catalog: hasJob ? await engine.addPolicy(name) : null,
         store: hasJob ? await openStore(storeUri) : null,
         storeUri,
-        metrics: new PolicyMetrics(name, world),
+        metrics: new PolicyMetrics(name, world, { maxBoost: main.allocation.max_boost, minTrackAgeDays: main.eligibility.min_track_age_days }),
         job: 'none',
       });
     }
