@@ -10,7 +10,7 @@ import { registerPlan } from '../../src/cli/plan.ts';
 import { registerRun } from '../../src/cli/run.ts';
 import { register as registerSnapshots } from '../../src/cli/snapshots.ts';
 import { generateSample } from '../../src/sample/generate.ts';
-import { runInProcess, type Register } from './in-process.ts';
+import { runInProcess, type Register } from '../support/in-process.ts';
 
 /**
  * One configuration for every command: a store named only by PROMOSCORE_STORE (or only by the job

@@ -3,7 +3,7 @@ import { register as registerDoctor, type DoctorReport } from '../../src/cli/doc
 import { makePubSub } from '../../src/notify/pubsub/client.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
 import { startPubSubDouble, type PubSubDouble } from '../doubles/pubsub/server.ts';
-import { runInProcess } from './in-process.ts';
+import { runInProcess } from '../support/in-process.ts';
 
 /** doctor against Cloud Storage and Pub/Sub (the in-process doubles, reached the way an emulator is). */
 let gcs: GcsDouble;

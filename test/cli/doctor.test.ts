@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register as registerDoctor, type DoctorReport } from '../../src/cli/doctor.ts';
 import { runCli } from '../support/cli.ts';
-import { runInProcess } from './in-process.ts';
+import { runInProcess } from '../support/in-process.ts';
 
 let dir: string;
 let aFile: string;

@@ -6,7 +6,7 @@ import { register as registerSampleData } from '../../src/cli/sample-data.ts';
 import { register as registerSnapshots } from '../../src/cli/snapshots.ts';
 import { workspace, type Workspace } from '../snapshot/fixtures.ts';
 import { D, pub, V } from '../snapshot/helpers.ts';
-import { errorLines, runInProcess } from './in-process.ts';
+import { errorLines, runInProcess } from '../support/in-process.ts';
 
 /**
  * A typo is a usage error (exit 2, one line naming the flag or argument, no stack), never exit 5:

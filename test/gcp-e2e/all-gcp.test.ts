@@ -15,7 +15,8 @@ import { sqlString } from '../../src/warehouse/duckdb/engine.ts';
 import { CONTRACT_TABLE_NAMES } from '../../src/warehouse/tables.ts';
 import { startBigQueryDouble, type BigQueryDouble } from '../doubles/bigquery/index.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
-import { eventually, openPubSubTarget, type PubSubTarget } from '../gcp-notify/target.ts';
+import { openPubSubTarget, type PubSubTarget } from '../gcp-notify/target.ts';
+import { eventually } from '../support/wait.ts';
 import { logEntries, runCli } from '../support/cli.ts';
 
 const AS_OF = '2026-11-20';

@@ -3,7 +3,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import type { Notifier } from '../../src/notify/port.ts';
 import { notifierContract, type ReceivedMessage } from '../contracts/notifier.contract.ts';
-import { eventually, openPubSubTarget, type PubSubTarget } from './target.ts';
+import { openPubSubTarget, type PubSubTarget } from './target.ts';
+import { eventually } from '../support/wait.ts';
 
 let target: PubSubTarget;
 beforeAll(async () => {

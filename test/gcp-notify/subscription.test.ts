@@ -9,7 +9,8 @@ import { InfraError } from '../../src/core/errors.ts';
 import type { NotificationAttributes } from '../../src/notify/port.ts';
 import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import { subscribeNotifications, type NotificationMeta } from '../../src/notify/pubsub/subscription.ts';
-import { eventually, openPubSubTarget, subscriptionTarget, type PubSubTarget } from './target.ts';
+import { openPubSubTarget, subscriptionTarget, type PubSubTarget } from './target.ts';
+import { eventually } from '../support/wait.ts';
 
 let target: PubSubTarget;
 let dbl: PubSubTarget;

@@ -82,15 +82,6 @@ export async function openPubSubTarget(opts: { forceDouble?: boolean; emulator?:
   };
 }
 
-/** Polls `check` until it returns true (tests wait for deliveries, never for wall-clock thresholds). */
-export async function eventually(check: () => boolean, what: string, limitMs = 15_000): Promise<void> {
-  const until = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** `pubsub://projects/P/topics/T` parsed as config/uri.ts hands it to the notifier. */
 export function topicTarget(uri: string): PubSubTopicTarget {
   const t = parseNotifyUri(uri);

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationAttributes } from '../../src/notify/port.ts';
 import { subscribeNotifications } from '../../src/notify/pubsub/subscription.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
-import { eventually, openPubSubTarget, type PubSubTarget } from '../gcp-notify/target.ts';
+import { openPubSubTarget, type PubSubTarget } from '../gcp-notify/target.ts';
+import { eventually } from '../support/wait.ts';
 import { logEntries, runCli } from '../support/cli.ts';
 
 const AS_OF = '2026-11-20';

@@ -21,7 +21,8 @@ import { LocalStore } from '../../src/store/local/store.ts';
 import type { ObjectStore } from '../../src/store/port.ts';
 import { startGcsDouble, type GcsDouble } from '../doubles/gcs/server.ts';
 import { makeTable, manifestFields } from '../snapshot/fixtures.ts';
-import { eventually, openPubSubTarget, type PubSubTarget } from '../gcp-notify/target.ts';
+import { openPubSubTarget, type PubSubTarget } from '../gcp-notify/target.ts';
+import { eventually } from '../support/wait.ts';
 import { gcsTarget } from './target.ts';
 
 const DATASET = 'promo_scores';

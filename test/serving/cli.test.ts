@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OutboxNotifier } from '../../src/notify/outbox/notifier.ts';
 import { paths } from '../../src/snapshot/contract.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
@@ -10,11 +10,9 @@ import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import { openPubSubTarget } from '../gcp-notify/target.ts';
 import { startServe, until } from './serve-process.ts';
 import { makeRows, publishTestSnapshot, publishWithWriter } from './support.ts';
+import { cleanupsAfterEach } from '../support/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 const start = (args: string[], env: Record<string, string> = {}) => startServe(args, env, cleanups);
 

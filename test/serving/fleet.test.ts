@@ -7,18 +7,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import { rollback } from '../../src/snapshot/rollback.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
 import { hasPubSubEmulator, openPubSubTarget, topicTarget, type PubSubTarget } from '../gcp-notify/target.ts';
 import { listeningUrl, startServe, statusOf, until, type ServeProcess } from './serve-process.ts';
 import { MemoryNotifier, makeRows, publishWithWriter } from './support.ts';
+import { cleanupsAfterEach } from '../support/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function setup() {
   const target = await openPubSubTarget({ emulator: true });

@@ -2,21 +2,14 @@
  * Following notifications without dying silently, with a scripted source (no Pub/Sub needed):
  * the slow safety-net poll of LATEST, and the fallback when the source fails.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NotificationMessage, NotificationSource } from '../../src/notify/port.ts';
 import { followWithFallback } from '../../src/serving/follow.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { MemoryStore, makeRows, moveLatest, publishTestSnapshot } from './support.ts';
+import { cleanupsAfterEach, eventually } from '../support/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
+const cleanups = cleanupsAfterEach();
 
 /** A source that delivers what the test hands it, and can be made to fail or refuse to open. */
 function scriptedSource() {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bucketOf } from '../../src/core/hash.ts';
 import { startScoreServer, type RunningServer } from '../../src/serving/http.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
@@ -9,11 +9,9 @@ import { pollLatest, type Reloader } from '../../src/serving/reload.ts';
 import { LocalStore } from '../../src/store/local/store.ts';
 import { versionId } from '../../src/snapshot/version.ts';
 import { MemoryNotifier, MemoryStore, expectedByKey, makeRows, publishTestSnapshot, publishWithWriter, rowAnswer, type Row } from './support.ts';
+import { cleanupsAfterEach } from '../support/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 async function serve(cache: ScoreCache, extra: { maxBatch?: number; maxBodyBytes?: number } = {}): Promise<RunningServer> {
   const s = await startScoreServer({ cache, host: '127.0.0.1', port: 0, ...extra });

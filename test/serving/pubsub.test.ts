@@ -1,15 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPubSubNotifier } from '../../src/notify/pubsub/notifier.ts';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { pubsubSource } from '../../src/notify/pubsub/source.ts';
 import { followNotifications } from '../../src/serving/reload.ts';
-import { eventually, openPubSubTarget } from '../gcp-notify/target.ts';
+import { openPubSubTarget } from '../gcp-notify/target.ts';
 import { MemoryStore, makeRows, publishWithWriter } from './support.ts';
+import { cleanupsAfterEach, eventually } from '../support/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('reloads from a Pub/Sub subscription (gRPC double)', () => {
   it('acks each notification only after the swap, and nacks a load the store failed so it comes back', async () => {

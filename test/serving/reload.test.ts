@@ -1,22 +1,15 @@
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ScoreCache } from '../../src/serving/loader.ts';
 import { OutboxSource } from '../../src/notify/outbox/source.ts';
 import type { NotificationMessage } from '../../src/notify/port.ts';
 import { pollLatest } from '../../src/serving/reload.ts';
 import { MemoryStore, makeRows, publishTestSnapshot } from './support.ts';
+import { cleanupsAfterEach, eventually } from '../support/wait.ts';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
+const cleanups = cleanupsAfterEach();
 
 describe('pollLatest', () => {
   it('retries a load the store failed, without a new LATEST', async () => {

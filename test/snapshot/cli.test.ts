@@ -1,45 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/snapshots.ts';
 import { paths, type Manifest } from '../../src/snapshot/contract.ts';
 import { readLatest } from '../../src/snapshot/read.ts';
 import { workspace, type Workspace } from './fixtures.ts';
 import { D, DATASET, pub, V } from './helpers.ts';
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runInProcess } from '../support/in-process.ts';
 
 /** Runs `promoscore snapshots ...` in this process, capturing output and the exit code. */
-async function cli(...args: string[]): Promise<Out> {
-  const program = new Command('promoscore').exitOverride();
-  let stdout = '';
-  let stderr = '';
-  program.configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
-  register(program);
-  const so = process.stdout.write.bind(process.stdout);
-  const se = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => ((stdout += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'promoscore', 'snapshots', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch (err) {
-    code = (err as { code?: string }).code === 'commander.helpDisplayed' ? 0 : 2;
-  } finally {
-    process.stdout.write = so;
-    process.stderr.write = se;
-    process.exitCode = before;
-  }
-  return { code, stdout, stderr };
-}
+const cli = (...args: string[]) => runInProcess([register], ['snapshots', ...args]);
 
 describe('promoscore snapshots', () => {
   let ws: Workspace;
