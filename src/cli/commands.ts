@@ -65,6 +65,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
     options: true,
     load: async () => (await import('./simulate.ts')).register,
   },
+  replay: {
+    description: 'estimate the allocation\'s incremental saves on a warehouse\'s own history: SNIPS on logged propensities, the direct method elsewhere, with bootstrap intervals',
+    options: true,
+    load: async () => (await import('./replay.ts')).register,
+  },
   doctor: {
     description: 'check that the configured warehouse, store and notifier are reachable and permitted (nothing is published)',
     options: true,

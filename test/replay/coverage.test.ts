@@ -25,7 +25,6 @@ describe('replay on simulated history', () => {
       expect(s.total.method_mix.snips).toBe(1);
       rows.push(`${seed}: truth ${truth.toFixed(1)} estimate ${s.total.estimate.toFixed(1)} [${s.total.ci_low.toFixed(1)}, ${s.total.ci_high.toFixed(1)}] ${ok ? 'covered' : 'MISSED'}`);
     }
-    console.log(`${covered}/20 covered\n${rows.join('\n')}`);
-    expect(covered).toBeGreaterThanOrEqual(18);
+    expect(covered, `${covered}/20 covered\n${rows.join('\n')}`).toBeGreaterThanOrEqual(18);
   });
 });
