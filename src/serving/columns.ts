@@ -31,6 +31,11 @@ export interface Chunk {
   headroom: Float64Array;
   skipUpper: Float64Array;
   reason: Uint32Array;
+  /**
+   * the probability of the published boost under the snapshot's holdout design (docs/snapshots.md,
+   * "Propensity"), for the ranker to log with every impression; 1 for snapshots that predate the column
+   */
+  propensity: Float32Array;
   /** a Buffer over `campaign.bytes`/`licensor.bytes` for cheap utf8 slicing at answer time */
   campaignText: Buffer;
   licensorText: Buffer;
@@ -51,11 +56,17 @@ function typeMatches(t: DataType, want: ContractType): boolean {
   }
 }
 
-/** Throws CorruptSnapshotError unless every contract column is present with its contract type. */
+/** Columns a snapshot may lack (older versions), with their type when present. */
+const OPTIONAL_COLUMNS = [['propensity', 'float32']] as const;
+
+/** Throws CorruptSnapshotError unless every contract column is present with its contract type, and every optional one present has its type. */
 export function checkSchema(shard: string, table: Table): void {
-  for (const [name, want] of SNAPSHOT_COLUMNS) {
+  for (const [name, want] of [...SNAPSHOT_COLUMNS, ...OPTIONAL_COLUMNS]) {
     const field = table.schema.fields.find((f) => f.name === name);
-    if (!field) throw new CorruptSnapshotError(`${shard}: contract column "${name}" is missing`);
+    if (!field) {
+      if (OPTIONAL_COLUMNS.some(([n]) => n === name)) continue;
+      throw new CorruptSnapshotError(`${shard}: contract column "${name}" is missing`);
+    }
     if (!typeMatches(field.type, want)) {
       throw new CorruptSnapshotError(`${shard}: column "${name}" is ${String(field.type)}, the contract says ${want}`);
     }
@@ -101,6 +112,7 @@ function fixed<T extends Float32Array | Float64Array | Uint32Array>(shard: strin
 export function chunksOf(shard: string, table: Table, start: number): Chunk[] {
   const out: Chunk[] = [];
   const col = (name: string) => table.getChild(name)!.data;
+  const propensity = table.getChild('propensity')?.data ?? null;
   const cols = {
     track: col('track_id'),
     market: col('market'),
@@ -115,6 +127,7 @@ export function chunksOf(shard: string, table: Table, start: number): Chunk[] {
     headroom: col('headroom'),
     skipUpper: col('skip_upper'),
     reason: col('reason'),
+    ...(propensity ? { propensity } : {}),
   };
   let at = start;
   for (let b = 0; b < cols.track.length; b++) {
@@ -142,6 +155,7 @@ export function chunksOf(shard: string, table: Table, start: number): Chunk[] {
       headroom: fixed(shard, 'headroom', cols.headroom[b]),
       skipUpper: fixed(shard, 'skip_upper', cols.skipUpper[b]),
       reason: fixed(shard, 'reason', cols.reason[b]),
+      propensity: propensity ? fixed(shard, 'propensity', propensity[b]) : new Float32Array(length).fill(1),
       campaignText: Buffer.from(campaign.bytes.buffer, campaign.bytes.byteOffset, campaign.bytes.byteLength),
       licensorText: Buffer.from(licensor.bytes.buffer, licensor.bytes.byteOffset, licensor.bytes.byteLength),
     });

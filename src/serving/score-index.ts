@@ -20,6 +20,8 @@ export interface ScoreRow {
   headroom: number;
   skip_upper: number;
   reason: number;
+  /** the probability of `boost` under the holdout design: log it with every impression (docs/snapshots.md, "Propensity") */
+  propensity: number;
 }
 
 const encoder = new TextEncoder();
@@ -189,6 +191,11 @@ export class ScoreIndex {
     return c.reason[row - c.start];
   }
 
+  propensityOf(row: number): number {
+    const c = this.chunkOf(row);
+    return c.propensity[row - c.start];
+  }
+
   row(row: number): ScoreRow {
     const c = this.chunkOf(row);
     const i = row - c.start;
@@ -196,7 +203,7 @@ export class ScoreIndex {
     const co = c.campaign.offsets, lo = c.licensor.offsets;
     const cs = co[i], ce = co[i + 1], ls = lo[i], le = lo[i + 1];
     const score = c.score[i], boost = c.boost[i], share = c.share[i], upper = c.upper[i];
-    const value = c.value[i], headroom = c.headroom[i], skipUpper = c.skipUpper[i], reason = c.reason[i];
+    const value = c.value[i], headroom = c.headroom[i], skipUpper = c.skipUpper[i], reason = c.reason[i], propensity = c.propensity[i];
     return {
       campaign_id: this.campaigns.get(c.campaignText, cs, ce),
       licensor_id: this.licensors.get(c.licensorText, ls, le),
@@ -208,6 +215,7 @@ export class ScoreIndex {
       headroom,
       skip_upper: skipUpper,
       reason,
+      propensity,
     };
   }
 

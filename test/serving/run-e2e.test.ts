@@ -41,7 +41,7 @@ describe('serving a snapshot produced by `promoscore run`', () => {
     const { table } = await readVersionTable(store, dataset, note.attributes.version);
     expect(table.numRows).toBeGreaterThan(0);
     const byKey = new Map<string, Record<string, unknown>[]>();
-    const cols = ['campaign_id', 'licensor_id', 'score', 'boost', 'share', 'upper', 'value', 'headroom', 'skip_upper', 'reason'];
+    const cols = ['campaign_id', 'licensor_id', 'score', 'boost', 'share', 'upper', 'value', 'headroom', 'skip_upper', 'reason', 'propensity'];
     for (let i = 0; i < table.numRows; i++) {
       const get = (c: string) => table.getChild(c)!.get(i);
       const k = `${get('track_id')}\u0000${get('market')}\u0000${get('surface')}`;

@@ -96,6 +96,7 @@ export function makeRows(n: number, seed = 1, salt = 0): Row[] {
         headroom: rng() * 1000,
         skip_upper: rng() * 0.5,
         reason: Math.floor(rng() * 64) + salt,
+        propensity: Math.fround(0.95 - (c % 2) * 0.5),
       });
     }
   }
@@ -118,6 +119,7 @@ export function rowsTable(rows: Row[]): Table {
     headroom: makeVector(Float64Array.from(rows, (r) => r.headroom)),
     skip_upper: makeVector(Float64Array.from(rows, (r) => r.skip_upper)),
     reason: makeVector(Uint32Array.from(rows, (r) => r.reason)),
+    propensity: makeVector(Float32Array.from(rows, (r) => r.propensity)),
   });
 }
 void Float32; void Float64; void Uint32;
@@ -135,6 +137,8 @@ export interface PublishOptions {
   latest?: boolean;
   /** change the manifest before it is written */
   mutate?: (m: Manifest) => void;
+  /** how rows become a shard's table (default rowsTable) */
+  table?: (rows: Row[]) => Table;
   /** replace a shard's bytes before they are written (the manifest keeps the original's checksums) */
   corrupt?: (file: string, bytes: Uint8Array) => Uint8Array;
 }
@@ -157,7 +161,7 @@ export async function publishTestSnapshot(store: ObjectStore, o: PublishOptions)
     const size = Math.ceil(rows.length / per);
     for (let i = 0; i < rows.length; i += size) {
       const part = rows.slice(i, i + size);
-      const bytes = tableToIPC(rowsTable(part), 'file');
+      const bytes = tableToIPC((o.table ?? rowsTable)(part), 'file');
       const file = paths.shardFile(n++);
       const written = o.corrupt ? o.corrupt(file, bytes) : bytes;
       await store.create(paths.shard(dataset, o.version, file), written);
