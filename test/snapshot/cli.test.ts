@@ -14,6 +14,7 @@ const cli = (...args: string[]) => runInProcess([register], ['snapshots', ...arg
 describe('promoscore snapshots', () => {
   let ws: Workspace;
   let S: string[];
+  const savedFormat = process.env.PROMOSCORE_LOG_FORMAT;
   beforeAll(async () => {
     process.env.PROMOSCORE_LOG_FORMAT = 'text';
     ws = await workspace();
@@ -21,7 +22,11 @@ describe('promoscore snapshots', () => {
     await pub(ws, { version: V(24), asOf: D(24), seed: 1 });
     await pub(ws, { version: V(25), asOf: D(25), seed: 2 });
   });
-  afterAll(() => ws.cleanup());
+  afterAll(() => {
+    if (savedFormat === undefined) delete process.env.PROMOSCORE_LOG_FORMAT;
+    else process.env.PROMOSCORE_LOG_FORMAT = savedFormat;
+    return ws.cleanup();
+  });
 
   it('list: aligned columns with each version and its status', async () => {
     const r = await cli('list', ...S);
