@@ -7,6 +7,7 @@ import { snapshotStats } from '../snapshot/manifest.ts';
 import { numericColumn } from '../quality/numeric-column.ts';
 import { groupIds } from '../quality/key-match.ts';
 import { scorePsi } from '../quality/psi.ts';
+import { ELIGIBLE_FLOOR } from '../scoring/ranker-score.ts';
 import { textAt, utf8Column } from '../quality/utf8-column.ts';
 import { runResultJson, type RunJournal, type RunResult } from './journal.ts';
 import { histogram, sharesFromQuantiles } from './report/histogram.ts';
@@ -62,7 +63,10 @@ function reportData(r: RunResult, journal: RunJournal, createdAt: string): Repor
   d.scorePromoted = histogram(score, 40, promoted);
   d.boostPromoted = histogram(numericColumn(t, 'boost'), 40, promoted);
   if (prev) {
-    d.scoreAll = histogram(score, 40);
+    const eligible = (i: number) => score[i] >= ELIGIBLE_FLOOR;
+    d.scoreAll = histogram(score, 40, eligible);
+    d.scoreLeftOut = 0;
+    for (let i = 0; i < score.length; i++) if (!eligible(i) && Number.isFinite(score[i])) d.scoreLeftOut++;
     d.previousScoreShares = sharesFromQuantiles(prev.stats.score_quantiles, d.scoreAll.edges);
     d.psi = scorePsi(prev.stats.score_quantiles, score)?.psi ?? null;
   }

@@ -4,6 +4,9 @@ import { renderRunReport, type ReportData } from '../../src/run/report/render.ts
 import { renderIndex } from '../../src/run/report/index-page.ts';
 import { justAbove, settingHint } from '../../src/run/output-gates.ts';
 import type { RunResult } from '../../src/run/journal.ts';
+import { ELIGIBLE_FLOOR, INELIGIBLE_SCORE } from '../../src/scoring/ranker-score.ts';
+import { renderSimulationReport } from '../../src/simulate/report.ts';
+import type { SimulationResult } from '../../src/simulate/simulate.ts';
 
 const cert = { primal: 1, dual_bound: 1, gap: 0, max_violation: 0 };
 const allocation = {
@@ -101,6 +104,70 @@ describe('run report', () => {
     expect(html.indexOf('b.html')).toBeLessThan(html.indexOf('a.html'));
     expect(html).toContain('<tr class="bad">');
     expect(html).not.toMatch(/<script/);
+  });
+});
+
+describe('the report as a reader sees it', () => {
+  it('draws the score drift over eligible rows, counts the ineligible ones in a note, and never prints a 39-digit number', () => {
+    const scores = [INELIGIBLE_SCORE, INELIGIBLE_SCORE, -0.5, 0, 0.1, 0.2];
+    const eligible = histogram(scores, 4, (i) => scores[i] >= ELIGIBLE_FLOOR);
+    expect(eligible.edges[0]).toBe(-0.5);
+    const html = renderRunReport(data({ scoreAll: eligible, previousScoreShares: [0.1, 0.3, 0.2, 0.1], scoreLeftOut: 2 }));
+    expect(html).toContain('2 of 6 rows (33.3%) are ineligible');
+    // the bars are shares of all six rows, not of the four drawn: the first bin holds one row, 1/6
+    expect(html).toMatch(/<title>\[-0\.5, -0\.325\): 16\.7%<\/title>/);
+    // an axis over every row (the old chart) would have had the lowest float32 as an end: an exponent, not digits
+    const all = renderRunReport(data({ scoreAll: histogram(scores, 4) }));
+    expect(all).toContain('-3.40e+38');
+    expect(all).not.toMatch(/\d{1,3}(,\d{3}){4,}/);
+  });
+
+  it('places each legend entry after the previous one, however long its name', () => {
+    const html = renderRunReport(data({ previous: { version: '20261120-d68286830c56', asOf: '2026-11-20', rows: 4, byMarketSurface: [{ market: 'SE', surface: 'radio', rows: 4, promoted: 1 }] } }));
+    const fig = html.slice(html.indexOf('rows per market and surface, previous and this run'));
+    const xs = [...fig.matchAll(/<g transform="translate\(([\d.]+) 0\)">/g)].slice(0, 2).map((m) => Number(m[1]));
+    const firstName = 'previous 20261120-d68286830c56';
+    expect(xs[1] - xs[0]).toBeGreaterThan(14 + 6 * firstName.length);
+  });
+
+  it('sums the quality checks up front and keeps the table on the page', () => {
+    const html = renderRunReport(data());
+    expect(html).toContain('1 checks: 0 failed, 1 dropped rows, 0 warned, 0 passed.');
+    expect(html).toContain('<div class="fit"><table>');
+    expect(tableAfter(html, '<h2>Quality checks</h2>')[1]).toContain('engagement_daily.skips');
+  });
+
+  it('a run that failed before its plan says what it never reached, and claims nothing about LATEST', () => {
+    const r = result({ status: 'failed', exitCode: 2, error: '--set: quality: unknown field "drift"', dataset: '', asOf: '', version: '', previousVersion: null, rows: 0, stages: [], manifestUri: '', storeUri: '', quality: undefined, byMarketSurface: [], promotedRows: 0 });
+    const html = renderRunReport({ result: r, createdAt: 'now', byMarketSurface: [], previous: null });
+    expect(html).not.toContain('LATEST still names');
+    expect(html).toContain('the run stopped before it read LATEST');
+    expect(tableAfter(html, '</section>').find((row) => row[0] === 'version')).toEqual(['version', '(not reached)']);
+    expect(tableAfter(html, '</section>').find((row) => row[0] === 'previous version')).toEqual(['previous version', '(not reached)']);
+    expect(html).toContain('No stage ran.');
+    expect(html).not.toContain('<h2>Drift');
+  });
+
+  it('index: dates and versions stay on one line', () => {
+    expect(renderIndex([])).toContain('td{white-space:nowrap}');
+  });
+});
+
+describe('the simulation page', () => {
+  it('labels the days along each per-day chart and never prints "-0"', () => {
+    const p = { incremental_saves: -1, incremental_streams: 0, revenue: 0, promoted_skip_rate: 0.3, organic_skip_rate: 0.28, breach_share: 0, breaches: 0, group_days: 1, paced_within_15pct: 0, licensor_hhi: 0, exploration_cost: 0, capacity_use: 0, job_failures: 0 };
+    const day = (saves: number) => ({ incremental_saves: saves, breaches: 0, promoted_impressions: 5 });
+    const r = {
+      world: { seed: '1', scale: 0.05, days: 3, start: '2026-01-15', promoted_penalty: 1, drift: 0.1, cold_start_share: null },
+      policies: { spec: p },
+      daily: { spec: [day(-0.3), day(-0.2), day(-0.5)] },
+      seconds: { total: 1, sample: 0, jobs: 1, world: 0 },
+    } as unknown as SimulationResult;
+    const html = renderSimulationReport(r);
+    expect(html).toContain('simulated day (day 1 = 2026-01-15)');
+    expect(html).toMatch(/text-anchor="middle">3<\/text>/);
+    expect(html).toContain('>-0.5</text>');
+    expect(html).not.toMatch(/>-0<\/text>/);
   });
 });
 

@@ -27,7 +27,7 @@ export function renderIndex(entries: IndexEntry[]): string {
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>promoscore run reports</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}tr.bad td{background:#fde8e6}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}tr.bad td{background:#fde8e6}td{white-space:nowrap}td:last-child{white-space:normal}</style>
 </head><body><h1>promoscore run reports</h1>
 <table><thead><tr><th>written at</th><th>dataset</th><th>as of</th><th>status</th><th>exit</th><th>version</th><th>rows</th><th>error</th></tr></thead><tbody>
 ${rows}

@@ -37,11 +37,15 @@ export interface ReportData {
   boostPromoted?: Histogram;
   allocation?: AllocationSection | null;
   skipUse?: SkipUse[];
+  /** rows left out of `scoreAll`: ineligible rows, whose score (the lowest float32) would squash every other bin */
+  scoreLeftOut?: number;
 }
 
 const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const fmt = (n: number, d = 3) => (!Number.isFinite(n) ? String(n) : Math.abs(n) >= 1e4 ? Math.round(n).toLocaleString('en-US') : Number(n.toPrecision(d)).toString());
+// past a billion, digits stop being readable (the lowest float32 has 39): an exponent instead
+const fmt = (n: number, d = 3) =>
+  !Number.isFinite(n) ? String(n) : Math.abs(n) >= 1e9 ? n.toExponential(2) : Math.abs(n) >= 1e4 ? Math.round(n).toLocaleString('en-US') : Number(n.toPrecision(d)).toString();
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 interface Series {
@@ -74,20 +78,40 @@ function barChart(title: string, xLabel: string, labels: string[], series: Serie
   const axisY = top + labels.length * rowH + 4;
   const ticks = [0, 0.5, 1].map((f) => `<text x="${x(f * max).toFixed(1)}" y="${axisY + 14}" text-anchor="middle">${fmt(f * max)}</text>`).join('');
   const marker = opts.marker !== undefined ? `<line x1="${x(opts.marker)}" y1="${top - 4}" x2="${x(opts.marker)}" y2="${axisY}" stroke="#b42318" stroke-dasharray="4 3"/>` : '';
-  const legend = series.map((s, k) => `<rect x="${left + k * 170}" y="8" width="10" height="10" fill="${s.color}"/><text x="${left + 14 + k * 170}" y="17">${esc(s.name)}</text>`).join('');
+  const legend = legendItems(left, series.map((s) => ({ name: s.name, mark: `<rect x="0" y="8" width="10" height="10" fill="${s.color}"/>` })));
   const axis = `<line x1="${left}" y1="${axisY}" x2="${w - right}" y2="${axisY}" stroke="#444"/>${ticks}<text x="${(left + w - right) / 2}" y="${axisY + 32}" text-anchor="middle" class="axis">${esc(xLabel)}</text>`;
   return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" font-size="11" role="img" aria-label="${esc(title)}">${legend}${bars}${marker}${axis}</svg></figure>`;
 }
 
+/** Legend entries in a row from `x`, each after the previous one's text (its width estimated from its length at font-size 11). */
+function legendItems(x: number, items: { name: string; mark: string }[]): string {
+  let at = x;
+  return items
+    .map((it) => {
+      const g = `<g transform="translate(${at} 0)">${it.mark}<text x="14" y="17">${esc(it.name)}</text></g>`;
+      at += 14 + 6.5 * it.name.length + 24;
+      return g;
+    })
+    .join('');
+}
+
 /** Vertical histogram bars with labelled axes; `overlay` (shares per bin) is drawn as a line over them. */
-function histChart(title: string, xLabel: string, yLabel: string, hgram: Histogram, color: string, overlay?: { name: string; shares: number[]; barsName: string }): string {
+function histChart(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  hgram: Histogram,
+  color: string,
+  overlay?: { name: string; shares: number[]; barsName: string; total?: number },
+): string {
   const w = 760;
   const h = 260;
   const left = 60;
   const pad = 30;
   const bottom = 50;
   const n = hgram.counts.length;
-  const total = hgram.counts.reduce((s, c) => s + c, 0) || 1;
+  // with an overlay the bars are shares of `total` rows (default: the rows drawn), like the overlay's
+  const total = overlay?.total || hgram.counts.reduce((s, c) => s + c, 0) || 1;
   const values = overlay ? hgram.counts.map((c) => c / total) : hgram.counts;
   const max = Math.max(1e-12, ...values, ...(overlay?.shares ?? []));
   const bw = (w - left - pad) / n;
@@ -97,8 +121,10 @@ function histChart(title: string, xLabel: string, yLabel: string, hgram: Histogr
     .join('');
   const line = overlay
     ? `<polyline fill="none" stroke="#b42318" stroke-width="2" points="${overlay.shares.map((v, i) => `${(left + (i + 0.5) * bw).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>` +
-      `<rect x="${left + 10}" y="8" width="10" height="10" fill="${color}"/><text x="${left + 24}" y="17">${esc(overlay.barsName)}</text>` +
-      `<line x1="${left + 200}" y1="13" x2="${left + 214}" y2="13" stroke="#b42318" stroke-width="2"/><text x="${left + 220}" y="17">${esc(overlay.name)}</text>`
+      legendItems(left + 10, [
+        { name: overlay.barsName, mark: `<rect x="0" y="8" width="10" height="10" fill="${color}"/>` },
+        { name: overlay.name, mark: '<line x1="0" y1="13" x2="10" y2="13" stroke="#b42318" stroke-width="2"/>' },
+      ])
     : '';
   const axis =
     `<line x1="${left}" y1="${h - bottom}" x2="${w - pad}" y2="${h - bottom}" stroke="#444"/><line x1="${left}" y1="${pad}" x2="${left}" y2="${h - bottom}" stroke="#444"/>` +
@@ -123,11 +149,16 @@ function qualityTable(gates: { input: QualityCheckResult[]; output: QualityCheck
   const checks = [...gates.input.map((c) => ['input', c] as const), ...gates.output.map((c) => ['output', c] as const)];
   // failures first, then drops and warnings, then passes; the order within a status is the gates'
   const sorted = checks.map((c, i) => [c, i] as const).sort((a, b) => RANK[a[0][1].status] - RANK[b[0][1].status] || a[1] - b[1]).map(([c]) => c);
-  return table(
-    ['gate', 'check', 'status', 'measured', 'threshold', 'setting', 'table', 'column', 'policy', 'offending', 'detail', 'examples'],
-    sorted.map(([g, c]) => [g, c.check, c.status, c.measured ?? '', c.threshold ?? '', c.setting ?? '', c.table ?? '', c.column ?? '', c.policy, c.offending, c.detail ?? '', (c.examples ?? []).join(', ')]),
+  const count = (status: QualityCheckResult['status']) => checks.filter(([, c]) => c.status === status).length;
+  const examples = checks.some(([, c]) => c.examples?.length);
+  const where = (c: QualityCheckResult) => [c.table, c.column].filter(Boolean).join('.');
+  // inside the wrapper, settings, details and examples wrap anywhere, so the table stays on the page
+  return `<p>${checks.length} checks: ${count('fail')} failed, ${count('dropped')} dropped rows, ${count('warned')} warned, ${count('pass')} passed.</p>
+<div class="fit">${table(
+    ['gate', 'check', 'status', 'measured', 'threshold', 'setting', 'table.column', 'policy', 'offending', 'detail', ...(examples ? ['examples'] : [])],
+    sorted.map(([g, c]) => [g, c.check, c.status, c.measured ?? '', c.threshold ?? '', c.setting ?? '', where(c), c.policy, c.offending, c.detail ?? '', ...(examples ? [(c.examples ?? []).join(', ')] : [])]),
     (i) => (sorted[i][1].status === 'fail' ? 'bad' : sorted[i][1].status === 'pass' ? '' : 'warn'),
-  );
+  )}</div>`;
 }
 
 function failureSection(d: ReportData): string {
@@ -138,12 +169,13 @@ function failureSection(d: ReportData): string {
 <p class="bad">exit ${r.exitCode}: ${esc(r.error ?? '')}</p>
 ${failed.length ? table(['check', 'measured', 'threshold', 'setting', 'against', 'detail'], failed.map((c) => [c.check, c.measured ?? '', c.threshold ?? '', c.setting ?? '', r.previousVersion ?? '', c.detail ?? ''])) : ''}
 ${r.hint ? `<p>The way through: ${esc(r.hint)}</p>` : ''}
-<p>Nothing was published: LATEST still names ${esc(r.previousVersion ?? 'no version')}.</p></section>`;
+<p>${r.version ? `Nothing was published: LATEST still names ${esc(r.previousVersion ?? 'no version')}.` : 'Nothing was published: the run stopped before it read LATEST, which is as it was.'}</p></section>`;
 }
 
 function driftSection(d: ReportData): string {
   const p = d.previous;
-  if (!p) return `<h2>Drift</h2><p>No previous version to compare with.</p>`;
+  // a run that stopped before its plan never looked for a previous version
+  if (!p) return d.result.version ? `<h2>Drift</h2><p>No previous version to compare with.</p>` : '';
   const rows = d.result.rows || d.byMarketSurface.reduce((s, x) => s + x.rows, 0);
   const change = p.rows > 0 ? (rows - p.rows) / p.rows : NaN;
   const pairs = [...new Set([...p.byMarketSurface, ...d.byMarketSurface].map((x) => `${x.market}/${x.surface}`))].sort();
@@ -154,11 +186,26 @@ ${table(['measure', 'previous', 'this run', 'change'], [
   ['rows', p.rows, rows, Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${pct(change)}` : ''],
   ['score PSI', '', d.psi ?? 'n/a', ''],
 ])}
-${d.scoreAll && d.previousScoreShares ? histChart('score distribution, this run against the previous version', 'score (net value per impression)', 'share of rows', d.scoreAll, '#3b6fb6', { name: `previous (${p.version}, from its quantiles)`, shares: d.previousScoreShares, barsName: 'this run' }) : ''}
+${d.scoreAll && d.previousScoreShares ? scoreDrift(d.scoreAll, d.previousScoreShares, d.scoreLeftOut ?? 0, p.version) : ''}
 ${barChart('rows per market and surface, previous and this run', 'candidate rows', pairs, [
   { name: `previous ${p.version}`, values: pairs.map((k) => before.get(k) ?? 0), color: '#c9c9c9' },
   { name: 'this run', values: pairs.map((k) => now.get(k) ?? 0), color: '#3b6fb6' },
 ])}`;
+}
+
+function scoreDrift(all: Histogram, previousShares: number[], leftOut: number, previousVersion: string): string {
+  const drawn = all.counts.reduce((s, c) => s + c, 0);
+  const total = drawn + leftOut;
+  const chart = histChart('score distribution of eligible rows, this run against the previous version', 'score (net value per impression)', 'share of rows', all, '#3b6fb6', {
+    name: `previous (${previousVersion}, from its quantiles)`,
+    shares: previousShares,
+    barsName: 'this run',
+    total,
+  });
+  const note = leftOut
+    ? `<p class="note">${leftOut.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows (${pct(leftOut / (total || 1))}) are ineligible: their score is the lowest float32, so a ranker puts them last, and they are not drawn. Bars and line are shares of all rows.</p>`
+    : '';
+  return chart + note;
 }
 
 function allocationSection(d: ReportData): string {
@@ -184,6 +231,7 @@ ${skip.length ? barChart('promoted skip rate against its budget (baseline + tole
 <h3>Licensor caps</h3>
 <p>${binding.length} of ${caps.length} licensor caps bind (priced or full).</p>
 ${table(['market', 'licensor caps', 'binding', 'highest use'], capsPerMarket.map(([m, n, b, u]) => [m, n, b, pct(u as number)]))}
+<p>The ${topCaps.length} licensor caps closest to full:</p>
 ${table(['market', 'licensor', 'cap', 'used', 'used / cap', 'price'], topCaps.map((c) => [c.market, c.licensor_id, c.cap, c.used, pct(c.ratio), c.price]))}`;
 }
 
@@ -195,6 +243,8 @@ export function renderRunReport(d: ReportData): string {
     return { m, rows: rs.reduce((s, x) => s + x.rows, 0), promoted: rs.reduce((s, x) => s + x.promoted, 0) };
   });
   const statusClass = r.status === 'failed' ? 'bad' : 'ok';
+  // a run that failed early never learned these: say so rather than leave a blank cell
+  const known = (v: string | null | undefined) => v || '(not reached)';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>promoscore ${esc(r.dataset)} ${esc(r.asOf)} ${esc(r.status)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -203,14 +253,15 @@ body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left;vertical-align:top}
 figure{margin:1.5em 0}figcaption{font-weight:600;margin-bottom:.3em}.ok{color:#17803d}.bad{color:#b42318}tr.bad td{background:#fde8e6}tr.warn td{background:#fff6e0}
 .failure{border:2px solid #b42318;padding:0 1em;margin:1em 0}.axis{fill:#555;font-style:italic}
+.fit td:nth-child(6),.fit td:nth-child(10),.fit td:nth-child(11){overflow-wrap:anywhere}.fit td:nth-child(10){min-width:12em}.note{color:#555;font-size:13px;max-width:760px}
 </style></head><body>
 <h1>promoscore run report: <span class="${statusClass}">${esc(r.status)}</span></h1>
 ${failureSection(d)}
 ${table(['field', 'value'], [
-  ['dataset', r.dataset],
-  ['as of', r.asOf],
-  ['version', r.version],
-  ['previous version', r.previousVersion ?? '(none)'],
+  ['dataset', known(r.dataset)],
+  ['as of', known(r.asOf)],
+  ['version', known(r.version)],
+  ['previous version', r.previousVersion ?? (r.version ? '(none)' : '(not reached)')],
   ['status', r.status],
   ['exit code', r.exitCode],
   ['run id', r.runId],
@@ -218,14 +269,14 @@ ${table(['field', 'value'], [
   ['rows', r.rows],
   ['promoted rows (share > 0)', r.promotedRows],
   ['peak RSS', `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`],
-  ['manifest', r.manifestUri],
-  ['store', r.storeUri],
-  ['warehouse', r.warehouseUri ?? ''],
+  ['manifest', known(r.manifestUri)],
+  ['store', known(r.storeUri)],
+  ['warehouse', known(r.warehouseUri)],
 ])}
 <h2>Quality checks</h2>
 ${r.quality ? qualityTable(r.quality) : '<p>No gate ran.</p>'}
 <h2>Stages</h2>
-${table(['stage', 'seconds', 'rows', 'rows/s'], r.stages.map((s) => [s.stage, s.seconds.toFixed(3), s.rows ?? '', s.rows ? Math.round(s.rows / Math.max(s.seconds, 1e-9)) : '']))}
+${r.stages.length ? table(['stage', 'seconds', 'rows', 'rows/s'], r.stages.map((s) => [s.stage, s.seconds.toFixed(3), s.rows ?? '', s.rows ? Math.round(s.rows / Math.max(s.seconds, 1e-9)) : ''])) : '<p>No stage ran.</p>'}
 ${driftSection(d)}
 ${allocationSection(d)}
 ${d.scorePromoted || d.boostPromoted ? '<h2>Distributions</h2>' : ''}
