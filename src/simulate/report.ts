@@ -41,14 +41,20 @@ function curves(r: SimulationResult, names: string[], field: 'incremental_saves'
   const series = names.map((n) => r.daily[n].map((d) => d[field]));
   const all = series.flat();
   const lo = Math.min(0, ...all), hi = Math.max(0, ...all);
+  // one decimal for small fractional ends, so a day average of -0.3 does not read "-0"
+  const end = (v: number) => fmt(v, Math.abs(v) < 10 && v !== Math.round(v) ? 1 : 0);
   const days = r.world.days;
   const sx = scaleOf(0, Math.max(1, days - 1), L, W - 20), sy = scaleOf(lo, hi || 1, H - B, 15);
   const lines = series.map((s, i) => `<polyline fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2" points="${s.map((v, t) => `${sx(t).toFixed(1)},${sy(v).toFixed(1)}`).join(' ')}"/>`).join('');
   const legend = names.map((n, i) => `<tspan fill="${COLORS[i % COLORS.length]}">■ ${esc(n)} </tspan>`).join('');
-  return `<h3>${esc(title)}</h3><svg width="${W}" height="${H + 20}" role="img"><title>${esc(title)}</title>
-<line x1="${L}" y1="${sy(0)}" x2="${W - 20}" y2="${sy(0)}" stroke="#bbb"/>${lines}
-<text x="${L}" y="${H + 12}" font-size="12">${legend}</text>
-<text x="4" y="20" font-size="11">${fmt(hi)}</text><text x="4" y="${H - B}" font-size="11">${fmt(lo)}</text></svg>`;
+  // axes a reader can read: day numbers along x (day 1 is the first simulated day), the value range on y
+  const ticks = [...new Set([0, Math.floor((days - 1) / 2), days - 1])].filter((t) => t >= 0)
+    .map((t) => `<text x="${sx(t).toFixed(1)}" y="${H - B + 14}" font-size="11" text-anchor="middle">${t + 1}</text>`).join('');
+  return `<h3>${esc(title)}</h3><svg width="${W}" height="${H + 36}" role="img"><title>${esc(title)}</title>
+<line x1="${L}" y1="${sy(0)}" x2="${W - 20}" y2="${sy(0)}" stroke="#bbb"/><line x1="${L}" y1="15" x2="${L}" y2="${H - B}" stroke="#444"/>${lines}
+${ticks}<text x="${(L + W - 20) / 2}" y="${H - B + 28}" font-size="11" text-anchor="middle" font-style="italic">simulated day (day 1 = ${esc(r.world.start)})</text>
+<text x="${L}" y="${H + 28}" font-size="12">${legend}</text>
+<text x="${L - 4}" y="20" font-size="11" text-anchor="end">${end(hi)}</text><text x="${L - 4}" y="${H - B}" font-size="11" text-anchor="end">${end(lo || 0)}</text></svg>`;
 }
 
 export function renderSimulationReport(r: SimulationResult): string {
