@@ -17,7 +17,10 @@ export interface GatedInputs {
   queries: TaskRecord['queries'];
 }
 
-export async function extractAndValidate(plan: RunPlan, journal: RunJournal): Promise<GatedInputs> {
+/** What the stage needs of the plan (a run's plan, or scoreOnly's settings). */
+export type ExtractPlan = Pick<RunPlan, 'warehouse' | 'requests' | 'log' | 'asOf' | 'quality' | 'schema'>;
+
+export async function extractAndValidate(plan: ExtractPlan, journal: RunJournal): Promise<GatedInputs> {
   const { warehouse, requests, log } = plan;
   const { clock, progress } = journal;
   progress.start('extract');

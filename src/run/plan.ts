@@ -6,7 +6,7 @@ import { withSettings } from '../config/overrides.ts';
 import { resolveConfig, withFlags } from '../config/resolve.ts';
 import { loadSpec, specHash, type ScoringSpec } from '../scoring/spec.ts';
 import { openWarehouse } from '../warehouse/open.ts';
-import { featureParams, loadQuery } from '../warehouse/queries.ts';
+import { FEATURE_QUERIES, featureParams, loadQuery } from '../warehouse/queries.ts';
 import type { InputTableInfo, QueryRequest, Warehouse } from '../warehouse/port.ts';
 import { ensureDefaultSample } from '../sample/default.ts';
 import { openStore } from '../store/open.ts';
@@ -129,11 +129,10 @@ export async function planRun(opts: RunOptions, journal: RunJournal): Promise<Ru
       const shard = shardFromEnv(opts.shard);
       const markets = shard.count > 1 ? await marketsOfTask(warehouse, shard, labels) : undefined;
       if (markets) log.info('task markets', { task: shard.index, count: shard.count, markets });
-      const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days, markets });
       return {
         job, dataset, asOf, spec, specHash: specH, quality, log, store, warehouse, notifyUri: settings.notify, schema,
         inputs: { warehouse: warehouse.uri, tables, fingerprint }, latest, previous, warm, version, shard, markets,
-        requests: ['candidates', 'surfaces'].map((name) => ({ name, sql: loadQuery(name), params, labels })),
+        requests: featureRequests(asOf, spec, labels, markets),
         labels,
         producer: { package_version: PACKAGE_VERSION, git_sha: gitSha(), spec_hash: specH, job_name: job.name, run_id: journal.runId },
         close,
@@ -145,6 +144,12 @@ export async function planRun(opts: RunOptions, journal: RunJournal): Promise<Ru
     await close();
     throw err;
   }
+}
+
+/** The two feature queries of a run as of `asOf` (a task's bin of markets, or every market). */
+export function featureRequests(asOf: AsOf, spec: ScoringSpec, labels: Record<string, string>, markets?: string[]): QueryRequest[] {
+  const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days, markets });
+  return FEATURE_QUERIES.map((name) => ({ name, sql: loadQuery(name), params, labels }));
 }
 
 /** No warehouse configured: the generated sample (reused when already on disk). */

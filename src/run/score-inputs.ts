@@ -3,12 +3,16 @@ import type { ScoreOutput } from '../scoring/stage.ts';
 import type { GatedInputs } from './extract.ts';
 import type { RunJournal } from './journal.ts';
 import type { RunPlan } from './plan.ts';
+import type { AllocationSection } from '../snapshot/contract.ts';
 
 /**
  * Stage 3, score (docs/architecture.md, "Stages"): the pure scoring and allocation, seeded by the
  * identity (dataset, as-of, spec) and warm-started from the plan's source, so a rerun gives the same bytes.
  */
-export async function scoreInputs(plan: RunPlan, inputs: GatedInputs, journal: RunJournal): Promise<ScoreOutput> {
+/** What the stage needs of the plan: the identity that seeds it and the warm-start source's allocation. */
+export type ScorePlan = Pick<RunPlan, 'spec' | 'asOf' | 'dataset' | 'specHash'> & { warm: { allocation: AllocationSection } | null };
+
+export async function scoreInputs(plan: ScorePlan, inputs: GatedInputs, journal: RunJournal): Promise<ScoreOutput> {
   const { clock, progress } = journal;
   progress.start('score', inputs.candidates.numRows);
   const out = await clock.time(

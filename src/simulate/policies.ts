@@ -30,7 +30,7 @@ function groupFacts(w: World, rows: PublishedRows, params: PolicyParams): GroupF
     tolerance: new Float64Array(w.nGroups).fill(params.skipTolerance),
   };
   const surf = new Map([['radio', 0], ['autoplay', 1], ['mix', 2]]);
-  for (const m of rows.manifest.allocation.markets) {
+  for (const m of rows.allocation.markets) {
     const mi = w.marketIndex.get(m.market);
     if (mi === undefined) continue;
     for (const s of m.surfaces) {
@@ -148,7 +148,7 @@ export function oracleProblems(w: World, rows: PublishedRows, truth: DayTruth, p
     if (!list) byMarket.set(rows.market[r], (list = []));
     list.push(r);
   }
-  for (const m of rows.manifest.allocation.markets) {
+  for (const m of rows.allocation.markets) {
     const mi = w.marketIndex.get(m.market);
     const list = mi === undefined ? undefined : byMarket.get(mi);
     if (mi === undefined || !list) continue;

@@ -3,17 +3,20 @@
  * reads it (LATEST → manifest → every shard, sizes and checksums verified, contract schema checked
  * by the serving reader), turned into rows indexed by the world's own numbering.
  */
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, type Table } from 'apache-arrow';
 import { CorruptSnapshotError } from '../core/errors.ts';
 import { checkManifestSchema, checkSchema, chunksOf, type Utf8Column } from '../serving/columns.ts';
-import { paths, type Manifest } from '../snapshot/contract.ts';
+import { paths, type AllocationSection } from '../snapshot/contract.ts';
 import { readLatest, readManifest, verifyShardBytes } from '../snapshot/read.ts';
+import { bucketOfRows } from '../snapshot/write-shards.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { keyOf, type World } from './world.ts';
 
 export interface PublishedRows {
-  version: string;
-  manifest: Manifest;
+  /** the published version; null for a job output handed over without a publish */
+  version: string | null;
+  /** the job's allocation section (capacities, skip baselines, tolerance per market and surface) */
+  allocation: AllocationSection;
   n: number;
   /** world key of the row, -1 when the world has none */
   key: Int32Array;
@@ -42,17 +45,11 @@ function text(col: Utf8Column, i: number): string {
   return Buffer.from(col.bytes.buffer, col.bytes.byteOffset, col.bytes.byteLength).toString('utf8', col.offsets[i], col.offsets[i + 1]);
 }
 
-export async function readPublished(store: ObjectStore, dataset: string, w: World): Promise<PublishedRows | null> {
-  const latest = await readLatest(store, dataset);
-  if (!latest) return null;
-  const version = latest.pointer.version;
-  const manifest = await readManifest(store, dataset, version);
-  const where = paths.manifest(dataset, version);
-  checkManifestSchema(where, manifest.schema);
-  const n = manifest.stats.rows;
-  const rows: PublishedRows = {
+/** Rows of n, every column zero (NaN for the optional ones). */
+function emptyRows(n: number, version: string | null, allocation: AllocationSection): PublishedRows {
+  return {
     version,
-    manifest,
+    allocation,
     n,
     key: new Int32Array(n),
     market: new Int32Array(n),
@@ -70,6 +67,54 @@ export async function readPublished(store: ObjectStore, dataset: string, w: Worl
     bonus: new Float64Array(n).fill(NaN),
     propensity: new Float64Array(n).fill(NaN),
   };
+}
+
+/**
+ * Copies the rows of one schema-checked table into `rows`: its row i goes to `at + i`, or to
+ * `position[i]` when given.
+ */
+function fillRows(rows: PublishedRows, w: World, where: string, table: Table, at: number, position?: Int32Array): void {
+  const to = (i: number) => (position ? position[i] : at + i);
+  const extra = (name: string, into: Float64Array) => {
+    const c = table.getChild(name);
+    if (!c) return;
+    const a = c.toArray() as Float64Array | Float32Array;
+    for (let i = 0; i < a.length; i++) into[to(i)] = a[i];
+  };
+  extra('save_rate', rows.saveRate);
+  extra('exploration_bonus', rows.bonus);
+  extra('propensity', rows.propensity);
+  for (const c of chunksOf(where, table, 0)) {
+    for (let j = 0; j < c.length; j++) {
+      const r = to(c.start + j);
+      const track = w.trackIndex.get(text(c.track, j)) ?? -1;
+      const market = w.marketIndex.get(text(c.market, j)) ?? -1;
+      const surfaceName = text(c.surface, j);
+      rows.key[r] = keyOf(w, track, market, surfaceName);
+      rows.market[r] = market;
+      rows.surface[r] = SURFACES.get(surfaceName) ?? -1;
+      rows.campaign[r] = w.campaignIndex.get(text(c.campaign, j)) ?? -1;
+      rows.licensor[r] = w.licensorIndex.get(text(c.licensor, j)) ?? -1;
+      rows.boost[r] = c.boost[j];
+      rows.share[r] = c.share[j];
+      rows.upper[r] = c.upper[j];
+      rows.value[r] = c.value[j];
+      rows.headroom[r] = c.headroom[j];
+      rows.skipUpper[r] = c.skipUpper[j];
+      rows.reason[r] = c.reason[j];
+    }
+  }
+}
+
+export async function readPublished(store: ObjectStore, dataset: string, w: World): Promise<PublishedRows | null> {
+  const latest = await readLatest(store, dataset);
+  if (!latest) return null;
+  const version = latest.pointer.version;
+  const manifest = await readManifest(store, dataset, version);
+  const where = paths.manifest(dataset, version);
+  checkManifestSchema(where, manifest.schema);
+  const n = manifest.stats.rows;
+  const rows = emptyRows(n, version, manifest.allocation);
   let at = 0;
   for (const entry of manifest.shards) {
     const path = paths.shard(dataset, version, entry.path);
@@ -79,37 +124,29 @@ export async function readPublished(store: ObjectStore, dataset: string, w: Worl
     const table = tableFromIPC(got.data);
     checkSchema(path, table);
     if (table.numRows !== entry.rows) throw new CorruptSnapshotError(`${path}: ${table.numRows} rows, manifest says ${entry.rows}`);
-    const extra = (name: string, into: Float64Array) => {
-      const c = table.getChild(name);
-      if (!c) return;
-      const a = c.toArray() as Float64Array | Float32Array;
-      for (let i = 0; i < a.length; i++) into[at + i] = a[i];
-    };
-    extra('save_rate', rows.saveRate);
-    extra('exploration_bonus', rows.bonus);
-    extra('propensity', rows.propensity);
-    for (const c of chunksOf(path, table, at)) {
-      for (let j = 0; j < c.length; j++) {
-        const r = c.start + j;
-        const track = w.trackIndex.get(text(c.track, j)) ?? -1;
-        const market = w.marketIndex.get(text(c.market, j)) ?? -1;
-        const surfaceName = text(c.surface, j);
-        rows.key[r] = keyOf(w, track, market, surfaceName);
-        rows.market[r] = market;
-        rows.surface[r] = SURFACES.get(surfaceName) ?? -1;
-        rows.campaign[r] = w.campaignIndex.get(text(c.campaign, j)) ?? -1;
-        rows.licensor[r] = w.licensorIndex.get(text(c.licensor, j)) ?? -1;
-        rows.boost[r] = c.boost[j];
-        rows.share[r] = c.share[j];
-        rows.upper[r] = c.upper[j];
-        rows.value[r] = c.value[j];
-        rows.headroom[r] = c.headroom[j];
-        rows.skipUpper[r] = c.skipUpper[j];
-        rows.reason[r] = c.reason[j];
-      }
-    }
+    if (at + table.numRows > n) throw new CorruptSnapshotError(`${where}: stats.rows ${n}, the shards hold more`);
+    fillRows(rows, w, path, table, at);
     at += table.numRows;
   }
   if (at !== n) throw new CorruptSnapshotError(`${where}: stats.rows ${n}, the shards hold ${at}`);
+  return rows;
+}
+
+/**
+ * The rows of a job's scoring output that was not published (the baselines'), in the order a
+ * snapshot of it would hold them: bucket by bucket of track_id, the job's order within a bucket
+ * (write-shards.ts). So a baseline decides from the same rows, in the same order, as it would
+ * after a publish and a read.
+ */
+export function rowsOfOutput(table: Table, allocation: AllocationSection, buckets: number, w: World): PublishedRows {
+  checkSchema('scoring output', table);
+  const bucket = bucketOfRows(table, buckets);
+  const start = new Int32Array(buckets + 1);
+  for (let i = 0; i < bucket.length; i++) start[bucket[i] + 1]++;
+  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+  const position = new Int32Array(bucket.length);
+  for (let i = 0; i < bucket.length; i++) position[i] = start[bucket[i]]++;
+  const rows = emptyRows(table.numRows, null, allocation);
+  fillRows(rows, w, 'scoring output', table, 0, position);
   return rows;
 }

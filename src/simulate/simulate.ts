@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { InputDataError, OutputGateError, UsageError } from '../core/errors.ts';
 import { silentLogger } from '../observability/log.ts';
 import { runJob } from '../run/run-job.ts';
+import { scoreOnly } from '../run/score-only.ts';
 import { generateSample } from '../sample/generate.ts';
 import { loadSpec, type ScoringSpec } from '../scoring/spec.ts';
 import { openStore } from '../store/open.ts';
@@ -21,7 +22,7 @@ import { SimulationEngine, type PolicyCatalog } from './engine.ts';
 import { PolicyMetrics, type DayRecord, type PolicySummary } from './metrics.ts';
 import { allocateRows, drawOutcomes } from './outcomes.ts';
 import { greedyShares, oracleShares, uniformShares, type PolicyParams } from './policies.ts';
-import { readPublished, type PublishedRows } from './read-published.ts';
+import { readPublished, rowsOfOutput, type PublishedRows } from './read-published.ts';
 import { serveDay, type Served } from './serve.ts';
 import { HISTORY_DAYS, buildWorld, dateOf, dayTruth, type DayTruth, type World, type WorldOptions } from './world.ts';
 
@@ -61,10 +62,13 @@ interface Policy {
   kind: 'spec' | 'uniform' | 'greedy' | 'none' | 'oracle';
   specPath: string;
   catalog: PolicyCatalog | null;
+  /** spec policies publish here and the world reads from here; baselines have no store */
   store: ObjectStore | null;
   storeUri: string;
   metrics: PolicyMetrics;
   job: string;
+  /** a baseline's last job output that passed its gates, what the world serves from */
+  scored: PublishedRows | null;
 }
 
 function policyNames(specs: string[]): string[] {
@@ -134,6 +138,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
     ];
     for (const [name, kind, specPath] of kinds) {
       const hasJob = kind !== 'none';
+      const publishes = kind === 'spec';
       const storeDir = join(workDir, 'stores', name.replace(/[^A-Za-z0-9_-]/g, '_'));
       const storeUri = `file://${storeDir}`;
       policies.push({
@@ -141,10 +146,11 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
         kind,
         specPath,
         catalog: hasJob ? await engine.addPolicy(name) : null,
-        store: hasJob ? await openStore(storeUri) : null,
+        store: publishes ? await openStore(storeUri) : null,
         storeUri,
         metrics: new PolicyMetrics(name, world, { maxBoost: main.allocation.max_boost, minTrackAgeDays: main.eligibility.min_track_age_days }),
         job: 'none',
+        scored: null,
       });
     }
 
@@ -157,14 +163,14 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
       const tj = performance.now();
       const withJobs = policies.filter((p) => p.catalog);
       await pool(withJobs, opts.concurrency ?? 2, async (p) => {
-        p.job = await runPolicyJob(p, asOf, workDir, jobFile);
+        p.job = p.store ? await runPolicyJob(p, asOf, workDir, jobFile) : await scorePolicy(p, asOf, jobFile, world);
       });
       jobSeconds += (performance.now() - tj) / 1000;
       const tw = performance.now();
       const truth = dayTruth(world, t);
       let specExcess: Float64Array | null = null;
       for (const p of policies) {
-        const rows = p.store ? await readPublished(p.store, DATASET, world) : null;
+        const rows = p.store ? await readPublished(p.store, DATASET, world) : p.scored;
         const rowIntent = rows ? decide(p, rows, world, truth, params, specExcess) : null;
         const intent = new Float64Array(world.nKeys);
         if (rows && rowIntent) for (let r = 0; r < rows.n; r++) if (rowIntent[r] > 0 && rows.key[r] >= 0) intent[rows.key[r]] += rowIntent[r];
@@ -227,6 +233,24 @@ async function runPolicyJob(p: Policy, asOf: string, workDir: string, job: strin
   }
 }
 
+/**
+ * A baseline's job for one day: the job's computation without its publish (scoreOnly), warm-started
+ * from its last output as runJob would be from its last published version. A gate that stops it
+ * leaves the previous output served, as for the spec's job.
+ */
+async function scorePolicy(p: Policy, asOf: string, job: string, w: World): Promise<string> {
+  try {
+    const out = await scoreOnly({ job, asOf, spec: p.specPath, dataset: DATASET, warehouse: p.catalog!.warehouse, warmStart: p.scored?.allocation }, silentLogger);
+    if (process.env.PROMOSCORE_SIM_STAGES) process.stderr.write(`${p.name} ${asOf} ${out.stages.map((s) => `${s.stage}=${s.seconds.toFixed(2)}`).join(' ')}\n`);
+    p.scored = rowsOfOutput(out.table, out.allocation, out.buckets, w);
+    // the world serves it as it serves a published snapshot: the day counts as published
+    return 'published';
+  } catch (err) {
+    if (err instanceof OutputGateError || err instanceof InputDataError) return `kept previous: ${err.message.slice(0, 200)}`;
+    throw err;
+  }
+}
+
 /** Row shares as boost − 1: the spec serves what it published; the baselines decide from it. */
 function decide(p: Policy, rows: PublishedRows, w: World, truth: DayTruth, params: PolicyParams, specExcess: Float64Array | null): Float64Array {
   const room = params.maxBoost - 1;
@@ -244,7 +268,7 @@ function decide(p: Policy, rows: PublishedRows, w: World, truth: DayTruth, param
       x = greedyShares(w, rows, params);
       break;
     case 'oracle':
-      x = oracleShares(w, rows, truth, params, rows.manifest.allocation.tolerance);
+      x = oracleShares(w, rows, truth, params, rows.allocation.tolerance);
       break;
     default:
       return new Float64Array(rows.n);
