@@ -50,7 +50,8 @@ export function summarize(horizons: readonly ReplayRows[], opts: SummaryOptions)
   });
   const withCi = (e: HorizonEstimate, values: number[] | undefined): IntervalEstimate => {
     const [lo, hi] = values && opts.blocks > 0 ? percentileInterval(values) : [e.estimate, e.estimate];
-    return { ...e, ci_low: lo, ci_high: hi };
+    // the documented order: the estimate and its interval first
+    return { estimate: e.estimate, ci_low: lo, ci_high: hi, method_mix: e.method_mix, coverage: e.coverage, n: e.n, n_snips: e.n_snips, n_matched: e.n_matched, planned: e.planned };
   };
   return {
     horizons: point.map((e, j) => withCi(e, reps[j])),
