@@ -68,6 +68,11 @@ const TOL = 1e-5;
 const SEP = '\u0000';
 const keyOf = (r: { track: string; market: string; surface: string }) => `${r.track}${SEP}${r.market}${SEP}${r.surface}`;
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+function outcomeOrder(a: OutcomeRow, b: OutcomeRow): number {
+  return a.day - b.day || cmp(a.market, b.market) || cmp(a.surface, b.surface) || cmp(a.track, b.track) || Number(a.promoted) - Number(b.promoted);
+}
+
 function indexOf(map: Map<string, number>, k: string): number {
   let i = map.get(k);
   if (i === undefined) map.set(k, (i = map.size));
@@ -111,7 +116,9 @@ export function joinHorizon(input: HorizonInput, index: ReplayIndex): ReplayRows
   // organic save rate per (group, day), with the group's rate over the horizon as the fallback
   const organic = new Map<string, { imp: number[]; saves: number[] }>();
   const promoted: Map<string, { track: string; market: string; surface: string; imp: number; saves: number }>[] = Array.from({ length: days }, () => new Map());
-  for (const o of input.outcomes) {
+  // in key order, so the rows, their blocks and every sum are the same however the warehouse
+  // returned them (BigQuery's parallel read streams keep no order)
+  for (const o of [...input.outcomes].sort(outcomeOrder)) {
     if (o.day < 0 || o.day >= days) continue;
     if (o.promoted) {
       const k = keyOf(o);

@@ -163,3 +163,29 @@ describe('block bootstrap', () => {
     expect(percentileInterval([0, 10, 20, 30, 40], 0.5)).toEqual([10, 30]);
   });
 });
+
+describe('joinHorizon', () => {
+  it('gives the same rows whatever order the warehouse returned the outcomes in', () => {
+    const outcomes = [] as Parameters<typeof joinHorizon>[0]['outcomes'][number][];
+    const allocation = [] as Parameters<typeof joinHorizon>[0]['allocation'][number][];
+    const rand = mulberry32(11);
+    for (let t = 0; t < 30; t++) {
+      // the last ten tracks have outcomes only: the direct method's pool
+      if (t < 20) allocation.push({ track: `t${t}`, market: t % 2 ? 'SE' : 'DE', surface: 'radio', campaign: 'c', share: t % 3 ? 1 : 0.5, headroom: 10 + t });
+      for (let d = 0; d < 3; d++) {
+        for (const promoted of [false, true]) {
+          outcomes.push({ day: d, track: `t${t}`, market: t % 2 ? 'SE' : 'DE', surface: 'radio', promoted, impressions: 50 + Math.floor(rand() * 50), saves: Math.floor(rand() * 5) });
+        }
+      }
+    }
+    const shuffled = [...outcomes];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    const input = { firstDay: 10, days: 3, allocation, logged: [null, null, null] };
+    const a = joinHorizon({ ...input, outcomes }, newIndex());
+    const b = joinHorizon({ ...input, outcomes: shuffled }, newIndex());
+    expect(b).toEqual(a);
+  });
+});
