@@ -6,9 +6,7 @@
  *
  *   npx tsx bench/replay-coverage.ts
  */
-import { joinHorizon, newIndex } from '../src/replay/join.ts';
-import { summarize } from '../src/replay/summarize.ts';
-import { simulatedHistory } from '../test/replay/simulated-history.ts';
+import { replayedWorld } from '../test/replay/simulated-history.ts';
 
 const epsilon = Number(process.env.BENCH_REPLAY_EPSILON ?? 0.3);
 const scale = Number(process.env.BENCH_REPLAY_SCALE ?? 0.02);
@@ -21,11 +19,7 @@ console.log('| world | truth | estimate | 95% interval | covered | rows matched 
 console.log('|---|---|---|---|---|---|');
 for (let i = 1; i <= 20; i++) {
   const seed = `replay-${i}`;
-  const horizons = simulatedHistory({ seed, scale, asOfs: [0, 3], horizon: 3, epsilon });
-  const index = newIndex();
-  const joined = horizons.map((h) => joinHorizon({ firstDay: h.firstDay, days: 3, allocation: h.allocation, logged: h.logged, outcomes: h.outcomes }, index));
-  const s = summarize(joined, { groups: index.groups.size, blocks: index.blocks.size, replicates: 200, seed: 7 });
-  const truth = horizons.reduce((a, h) => a + h.truth, 0);
+  const { truth, summary: s } = replayedWorld(seed, { scale, epsilon });
   const ok = s.total.ci_low <= truth && truth <= s.total.ci_high;
   if (ok) covered++;
   relErr += Math.abs(s.total.estimate - truth) / Math.abs(truth);

@@ -4,21 +4,15 @@ import { UsageError } from '../core/errors.ts';
 import { parseAsOf } from '../run/as-of.ts';
 import { createLogger } from '../observability/log.ts';
 import { action } from './exit.ts';
-import { addConfigOptions, addOutputOptions, parseLogFormat } from './options.ts';
+import { addConfigOptions, addOutputOptions, parseLogFormat, type ConfigOptionFlags, type OutputFlags } from './options.ts';
 
-interface ReplayFlags {
-  job?: string;
-  warehouse?: string;
-  store?: string;
-  dataset?: string;
+interface ReplayFlags extends ConfigOptionFlags, OutputFlags {
   spec?: string;
   set?: string[];
   asOf: string[];
   horizon: string;
   replicates: string;
   seed: string;
-  json?: boolean;
-  logFormat?: string;
 }
 
 function integer(flag: string, v: string, lo: number, hi: number): number {

@@ -8,6 +8,7 @@ import { InputDataError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../observability/log.ts';
 import { extractAndValidate } from '../run/extract.ts';
 import { RunJournal } from '../run/journal.ts';
+import type { RunOptions } from '../run/run-job.ts';
 import { planRun, resolveSettings } from '../run/plan.ts';
 import { scoreInputs } from '../run/score-inputs.ts';
 import { numericColumn, stringColumn } from '../scoring/kernels/columns.ts';
@@ -22,13 +23,8 @@ import { openSnapshotLog } from './logged.ts';
 import type { ReplayRows } from './rows.ts';
 import { summarize, type IntervalEstimate } from './summarize.ts';
 
-export interface ReplayOptions {
-  job?: string;
-  warehouse?: string;
-  store?: string;
-  dataset?: string;
-  spec?: string;
-  set?: string[];
+/** Where it reads (as `run` resolves it), which spec, and what to replay. */
+export interface ReplayOptions extends Pick<RunOptions, 'job' | 'warehouse' | 'store' | 'dataset' | 'spec' | 'set'> {
   /** YYYY-MM-DD, in the order given */
   asOfs: string[];
   horizonDays: number;

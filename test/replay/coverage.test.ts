@@ -4,9 +4,7 @@
  * 18 of 20 seeded worlds (docs/evaluation.md, "Replay").
  */
 import { describe, expect, it } from 'vitest';
-import { joinHorizon, newIndex } from '../../src/replay/join.ts';
-import { summarize } from '../../src/replay/summarize.ts';
-import { simulatedHistory } from './simulated-history.ts';
+import { replayedWorld } from './simulated-history.ts';
 
 const SEEDS = Array.from({ length: 20 }, (_, i) => `replay-${i + 1}`);
 
@@ -15,11 +13,7 @@ describe('replay on simulated history', () => {
     const rows: string[] = [];
     let covered = 0;
     for (const seed of SEEDS) {
-      const horizons = simulatedHistory({ seed, scale: 0.02, asOfs: [0, 3], horizon: 3, epsilon: 0.3 });
-      const index = newIndex();
-      const joined = horizons.map((h) => joinHorizon({ firstDay: h.firstDay, days: 3, allocation: h.allocation, logged: h.logged, outcomes: h.outcomes }, index));
-      const s = summarize(joined, { groups: index.groups.size, blocks: index.blocks.size, replicates: 200, seed: 7 });
-      const truth = horizons.reduce((a, h) => a + h.truth, 0);
+      const { truth, summary: s } = replayedWorld(seed, { scale: 0.02, epsilon: 0.3 });
       const ok = s.total.ci_low <= truth && truth <= s.total.ci_high;
       if (ok) covered++;
       expect(s.total.method_mix.snips).toBe(1);

@@ -12,7 +12,8 @@ import { expectedPromoted } from '../../src/simulate/policies.ts';
 import { serveDay } from '../../src/simulate/serve.ts';
 import { buildWorld, dayTruth, type DayTruth, type World } from '../../src/simulate/world.ts';
 import { SAMPLE_SURFACES } from '../../src/sample/markets.ts';
-import type { AllocationRow, LoggedDay, LoggedRow, OutcomeRow } from '../../src/replay/join.ts';
+import { joinHorizon, newIndex, type AllocationRow, type LoggedDay, type LoggedRow, type OutcomeRow } from '../../src/replay/join.ts';
+import { summarize, type ReplaySummary } from '../../src/replay/summarize.ts';
 
 export interface HistoryOptions {
   seed: string;
@@ -113,4 +114,13 @@ export function simulatedHistory(opts: HistoryOptions): SimulatedHorizon[] {
       truth,
     };
   });
+}
+
+/** The coverage check's world: as-ofs at days 0 and 3, horizon 3, 200 replicates; the truth and the replay's summary. */
+export function replayedWorld(seed: string, opts: { scale: number; epsilon: number }): { truth: number; summary: ReplaySummary } {
+  const horizons = simulatedHistory({ seed, scale: opts.scale, asOfs: [0, 3], horizon: 3, epsilon: opts.epsilon });
+  const index = newIndex();
+  const joined = horizons.map((h) => joinHorizon({ firstDay: h.firstDay, days: 3, allocation: h.allocation, logged: h.logged, outcomes: h.outcomes }, index));
+  const summary = summarize(joined, { groups: index.groups.size, blocks: index.blocks.size, replicates: 200, seed: 7 });
+  return { truth: horizons.reduce((a, h) => a + h.truth, 0), summary };
 }
