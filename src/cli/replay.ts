@@ -9,7 +9,7 @@ import { addConfigOptions, addOutputOptions, parseLogFormat, type ConfigOptionFl
 interface ReplayFlags extends ConfigOptionFlags, OutputFlags {
   spec?: string;
   set?: string[];
-  asOf: string[];
+  asOf?: string[];
   horizon: string;
   replicates: string;
   seed: string;
@@ -34,10 +34,11 @@ export function register(program: Command): void {
   const cmd = program
     .command('replay')
     .description('estimate the allocation\'s incremental saves on a warehouse\'s own history: SNIPS on logged propensities, the direct method elsewhere, with bootstrap intervals');
-  addConfigOptions(cmd, { warehouse: true })
+  addConfigOptions(cmd)
+    .option('--warehouse <uri>', 'bigquery://PROJECT/DATASET | duckdb:FILE | parquet:DIR holding the history to replay on (env PROMOSCORE_WAREHOUSE, or the job\'s; required)')
     .option('--spec <file>', 'scoring spec to replay (default: the job\'s, else specs/default.yaml)')
     .option('--set <key=value>', 'override one job setting, as for run (repeatable)', (v: string, all: string[] = []) => [...all, v])
-    .option('--as-of <dates>', 'as-of dates YYYY-MM-DD: allocate with features from before each (repeatable, or comma-separated)', (v: string, all: string[] = []) => [...all, v], [] as string[])
+    .option('--as-of <dates>', 'as-of dates YYYY-MM-DD: allocate with features from before each (repeatable, or comma-separated)', (v: string, all: string[] = []) => [...all, v])
     .option('--horizon <days>', 'days of held-out engagement from each as-of', '7')
     .option('--replicates <n>', 'bootstrap replicates', '200')
     .option('--seed <n>', 'seed of the bootstrap: the same seed and inputs give the same output, byte for byte', '1');
@@ -65,7 +66,7 @@ and column), 5 infrastructure failure (safe to retry).`,
           dataset: flags.dataset,
           spec: flags.spec,
           set: flags.set,
-          asOfs: parseAsOfs(flags.asOf),
+          asOfs: parseAsOfs(flags.asOf ?? []),
           horizonDays: integer('--horizon', flags.horizon, 1, 90),
           replicates: integer('--replicates', flags.replicates, 1, 100_000),
           seed: integer('--seed', flags.seed, 0, 2 ** 32 - 1),

@@ -91,6 +91,9 @@ describe('promoscore replay', () => {
       expect(messages(out.stderr)).toMatch(message);
       expect(out.stdout).toBe('');
     }
+    const none = await runInProcess([register], ['replay', '--as-of', AS_OF], { PROMOSCORE_WAREHOUSE: undefined });
+    expect(none.code).toBe(2);
+    expect(messages(none.stderr)).toMatch(/--warehouse: replay needs a warehouse with engagement history/);
     // the sample's engagement ends the day before 2026-01-15
     const late = await replay(['--as-of', '2026-01-15', '--horizon', '3', '--json']);
     expect(late.code).toBe(3);
