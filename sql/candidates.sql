@@ -59,6 +59,20 @@ campaign_delivery AS (
     AND e.event_date < @as_of
   GROUP BY c.campaign_id
 ),
+-- pacing bounds: what all of a campaign's targets (every market, as above) played over the forecast
+-- window, the basis its need is split on across rows and markets; restricted targets cannot carry any
+campaign_reach AS (
+  SELECT
+    c.campaign_id,
+    SUM(e.recent_impressions) AS reach
+  FROM {{campaigns}} AS c
+  JOIN (SELECT DISTINCT campaign_id, market, surface FROM {{campaign_targets}}) AS t ON t.campaign_id = c.campaign_id
+  JOIN engagement AS e ON e.track_id = c.track_id AND e.market = t.market AND e.surface = t.surface
+  LEFT JOIN (SELECT DISTINCT track_id, market FROM {{track_restrictions}}) AS x ON x.track_id = c.track_id AND x.market = t.market
+  WHERE c.daily_impression_target IS NOT NULL
+    AND x.track_id IS NULL
+  GROUP BY c.campaign_id
+),
 market_activity AS (
   SELECT track_id, market, SUM(streams_28d) AS market_streams_28d
   FROM engagement
@@ -95,12 +109,14 @@ SELECT
   CAST(COALESCE(d.delivered, 0) AS FLOAT64) AS campaign_delivered,
   -- the target times the days of the flight counted above; -1 without a target
   CAST(IF(g.daily_impression_target IS NULL, -1,
-    g.daily_impression_target * GREATEST(0, DATE_DIFF(@as_of, GREATEST(g.start_date, DATE_SUB(@as_of, INTERVAL @window_days DAY)), DAY))) AS FLOAT64) AS campaign_expected
+    g.daily_impression_target * GREATEST(0, DATE_DIFF(@as_of, GREATEST(g.start_date, DATE_SUB(@as_of, INTERVAL @window_days DAY)), DAY))) AS FLOAT64) AS campaign_expected,
+  CAST(COALESCE(cr.reach, 0) AS FLOAT64) AS campaign_reach
 FROM targeted AS g
 LEFT JOIN {{licensors}} AS l ON l.licensor_id = g.licensor_id
 LEFT JOIN {{tracks}} AS tr ON tr.track_id = g.track_id
 LEFT JOIN restricted AS r ON r.track_id = g.track_id AND r.market = g.market
 LEFT JOIN engagement AS e ON e.track_id = g.track_id AND e.market = g.market AND e.surface = g.surface
 LEFT JOIN campaign_delivery AS d ON d.campaign_id = g.campaign_id
+LEFT JOIN campaign_reach AS cr ON cr.campaign_id = g.campaign_id
 LEFT JOIN market_activity AS m ON m.track_id = g.track_id AND m.market = g.market
 ORDER BY g.market, g.surface, g.track_id, g.campaign_id

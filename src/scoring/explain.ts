@@ -98,6 +98,9 @@ export function explainRow(row: Record<string, unknown>, market: MarketAllocatio
       expected_so_far: num(row, 'campaign_expected'),
       delivered_so_far: num(row, 'campaign_delivered'),
       factor: num(row, 'pacing'),
+      need_today: num(row, 'pacing_need'),
+      cap_share: num(row, 'pacing_cap'),
+      floor_share: num(row, 'pacing_floor'),
     },
     value: num(row, 'value'),
     forecast: { daily_impressions: num(row, 'forecast_impressions'), headroom: num(row, 'headroom') },
@@ -135,6 +138,14 @@ export function explainRow(row: Record<string, unknown>, market: MarketAllocatio
       `promoted (shrunk with Beta(${fmt(va)}, ${fmt(vb)})) ` +
       `${pct(num(row, 'save_rate'))}; exploration bonus ${fmt(num(row, 'exploration_bonus'))}; pacing factor ${fmt(num(row, 'pacing'))}.`,
   );
+  if (num(row, 'daily_impression_target') > 0) {
+    lines.push(
+      `  pacing: target ${fmt(num(row, 'daily_impression_target'))} a day, ${fmt(num(row, 'campaign_delivered'))} delivered against ` +
+        `${fmt(num(row, 'campaign_expected'))} expected so far; need today ${fmt(num(row, 'pacing_need'))} over all its rows, ` +
+        `so this row may take at most ${fmt(num(row, 'pacing_cap'))} of its headroom` +
+        (num(row, 'pacing_floor') > 0 ? ` and the first ${fmt(num(row, 'pacing_floor'))} counts toward the campaign's lower bound.` : '; no lower bound (its rows cannot carry the need).'),
+    );
+  }
   lines.push(
     `  value per promoted impression ${fmt(num(row, 'value'))}; forecast ${fmt(num(row, 'forecast_impressions'))} ` +
       `impressions a day, headroom ${fmt(num(row, 'headroom'))}.`,

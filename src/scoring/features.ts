@@ -40,6 +40,8 @@ export const CANDIDATE_NUMERIC_COLUMNS = [
   'campaign_delivered',
   /** daily_impression_target x days of its flight so far (both since max(start_date, as_of - window_days)); -1 without a target */
   'campaign_expected',
+  /** impressions of every target of the campaign (all markets, restricted ones left out) over the forecast window; 0 without a target */
+  'campaign_reach',
 ] as const;
 
 export type CandidateStringColumn = (typeof CANDIDATE_STRING_COLUMNS)[number];

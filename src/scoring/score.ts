@@ -16,6 +16,7 @@ import { allocateKernelOutput, kernelConstants } from './kernels/fused.ts';
 import { scoreKernelSimd } from './kernels/simd/fused-simd.ts';
 import { intern, normalFromHash, rowKeyHashes } from './kernels/keys.ts';
 import { applyHoldout } from './holdout.ts';
+import { pacingBounds } from './pacing.ts';
 import type { ScoringSpec } from './spec.ts';
 import type { ScoreContext, ScoreInput, ScoreOutput } from './stage.ts';
 
@@ -45,6 +46,9 @@ export const DIAGNOSTIC_COLUMNS = [
   'exploration_bonus',
   'pacing',
   'forecast_impressions',
+  'pacing_need',
+  'pacing_cap',
+  'pacing_floor',
 ] as const;
 
 export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): ScoreOutput {
@@ -121,6 +125,19 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     capacityShare: spec.exploration.capacity_share,
   });
 
+  // campaign pacing: per-campaign bounds of the LP, split over the campaign's rows by headroom
+  const paced = pacingBounds(
+    { ...num, upper: out.upper, reason: explored.reason },
+    {
+      forecastDays: spec.engagement.forecast_days,
+      maxBoost: spec.allocation.max_boost,
+      catchUpDays: spec.pacing.catch_up_days,
+      maxCatchUp: spec.pacing.max_catch_up,
+      upperSlack: spec.pacing.upper_slack,
+      shortfallPenalty: spec.pacing.shortfall_penalty,
+    },
+  );
+
   const allocated = allocateMarkets({
     allocation: spec.allocation,
     warmStart: ctx.warmStart,
@@ -134,7 +151,8 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     headroom: out.headroom,
     upper: out.upper,
     skipExcess: out.skipExcess,
-    reason: explored.reason,
+    reason: paced.reason,
+    pacing: paced,
   });
   const { share, allocation } = allocated;
   const netScore = rankerScores(allocated.netValue, share, out.upper);
@@ -175,6 +193,9 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
     exploration_bonus: explored.bonus,
     pacing: out.pacing,
     forecast_impressions: out.forecast,
+    pacing_need: paced.need,
+    pacing_cap: paced.cap,
+    pacing_floor: paced.floor,
   };
   const f64 = (a: Float64Array) => makeVector({ type: new Float64(), data: a });
   const columns: Record<string, Vector> = {

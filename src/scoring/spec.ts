@@ -68,10 +68,22 @@ const valueSchema = z.strictObject({
 });
 
 const pacingSchema = z.strictObject({
-  /** value multiplier = clamp(1 + gain * (1 - delivered / expected), min_factor, max_factor); delivered and expected over the campaign's flight so far */
-  gain: nonNegative.default(0.5),
+  /**
+   * value multiplier = clamp(1 + gain * (1 - delivered / expected), min_factor, max_factor); delivered
+   * and expected over the campaign's flight so far. 0 (default): no factor, pacing is the LP's
+   * per-campaign bounds below; a factor would raise every campaign that cannot reach its target.
+   */
+  gain: nonNegative.default(0),
   min_factor: positive.default(0.5),
   max_factor: positive.default(1.5),
+  /** today's need = target + (expected - delivered) / catch_up_days: a shortfall is made up over this many days */
+  catch_up_days: positive.default(7),
+  /** today's need is at most (1 + max_catch_up) x the daily target */
+  max_catch_up: nonNegative.default(1),
+  /** upper bound on a campaign's impressions today: (1 + upper_slack) x its need */
+  upper_slack: nonNegative.default(0),
+  /** value per impression of the need the LP leaves undelivered (the soft lower bound's penalty); 0: no lower bound */
+  shortfall_penalty: nonNegative.default(0.01),
 });
 
 const capacityOverride = z.strictObject({ market: z.string().min(1), surface: z.string().min(1), rho: share });

@@ -82,9 +82,12 @@ export function makeFixture(o: FixtureOptions): { candidates: Table; surfaces: T
           recent_impressions: Math.floor(impressions / 4),
           campaign_delivered: Math.floor(rand() * 3000),
           daily_impression_target: 0,
+          campaign_reach: 0,
         };
         // the target so far stands for one day of the flight
         row.daily_impression_target = row.campaign_expected;
+        // the campaign's targets, every market and surface alike, played what this row did
+        row.campaign_reach = row.campaign_expected > 0 ? row.recent_impressions * o.markets * surfaces.length : 0;
         for (const c of CANDIDATE_NUMERIC_COLUMNS) num[c].push(row[c]);
       }
     }

@@ -4,7 +4,7 @@ import { allocateKernelOutput, kernelConstants, scoreKernel, type KernelInput } 
 import { fitBetaPriors } from '../../src/scoring/kernels/priors.ts';
 import { scoreKernelSimd } from '../../src/scoring/kernels/simd/fused-simd.ts';
 import { describeReasons, Reason, reasonNames } from '../../src/scoring/reasons.ts';
-import { defaultSpec, parseSpec } from '../../src/scoring/spec.ts';
+import { parseSpec } from '../../src/scoring/spec.ts';
 
 const f = (...v: number[]) => Float64Array.from(v);
 
@@ -84,7 +84,8 @@ describe.each([
   ['JavaScript', scoreKernel],
   ['WebAssembly SIMD', scoreKernelSimd],
 ])('fused kernel (%s)', (_name, scoreKernel) => {
-  const k = kernelConstants(defaultSpec());
+  // the pacing value factor is off by default (the LP's bounds pace); these rows check it switched on
+  const k = kernelConstants(parseSpec({ pacing: { gain: 0.5 } }, '<test>'));
   it('computes the row by hand', () => {
     const out = allocateKernelOutput(1);
     scoreKernel(k, oneRow(), out);

@@ -106,6 +106,11 @@ function referenceCandidates(f: Fixture, asOf: string, windowDays: number, marke
       .filter((e) => e.promoted && e.track_id === c.track_id && targets.has(`${e.market}|${e.surface}`) && day(e.event_date as string) >= since && day(e.event_date as string) < a)
       .reduce((acc, e) => acc + (e.impressions as number), 0);
     const sum = (rs: Row[], col: string) => rs.reduce((s, e) => s + (e[col] as number), 0);
+    // pacing bounds: every unrestricted target's impressions over the forecast window
+    const isRestricted = (m: unknown) => f.track_restrictions!.some((r) => r.track_id === c.track_id && r.market === m);
+    const reach = target === null ? 0 : f.engagement_daily!
+      .filter((e) => e.track_id === c.track_id && targets.has(`${e.market}|${e.surface}`) && !isRestricted(e.market) && inDays(e, forecastDays))
+      .reduce((acc, e) => acc + (e.impressions as number), 0);
     const win = key.filter((e) => inDays(e, windowDays));
     const promo = win.filter((e) => e.promoted);
     out.push({
@@ -134,6 +139,7 @@ function referenceCandidates(f: Fixture, asOf: string, windowDays: number, marke
       recent_impressions: sum(key.filter((e) => inDays(e, forecastDays)), 'impressions'),
       campaign_delivered: delivered,
       campaign_expected: target === null ? -1 : target * Math.max(0, a - since),
+      campaign_reach: reach,
     });
   }
   const cmp = (x: string, y: string) => Buffer.compare(Buffer.from(x), Buffer.from(y));

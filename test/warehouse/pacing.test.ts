@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { score } from '../../src/scoring/score.ts';
 import { Reason } from '../../src/scoring/reasons.ts';
-import { defaultSpec } from '../../src/scoring/spec.ts';
+import { defaultSpec, parseSpec, type ScoringSpec } from '../../src/scoring/spec.ts';
 import { openWarehouse } from '../../src/warehouse/open.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
 import { featureParams, loadQuery, type FeatureParamOptions } from '../../src/warehouse/queries.ts';
@@ -65,28 +65,40 @@ describe('campaign pacing over the flight', () => {
     cleanup?.();
   });
 
-  const scored = async (opts: FeatureParamOptions = {}) => {
+  // the value factor, off by default since the LP's bounds pace
+  const factorSpec = parseSpec({ pacing: { gain: 0.5 } }, '<test>');
+  const scored = async (opts: FeatureParamOptions = {}, spec: ScoringSpec = factorSpec) => (await scoredWithAllocation(opts, spec)).table;
+  const scoredWithAllocation = async (opts: FeatureParamOptions = {}, spec: ScoringSpec = factorSpec) => {
     const params = featureParams(AS_OF, opts);
     const [candidates, surfaces] = await Promise.all(
       ['candidates', 'surfaces'].map(async (name) => (await wh.query({ name, sql: loadQuery(name), params, labels: {} })).table),
     );
-    const out = score({ candidates, surfaces }, defaultSpec(), { asOf: AS_OF, seed: '1' }).table;
+    const result = score({ candidates, surfaces }, spec, { asOf: AS_OF, seed: '1' });
+    const out = result.table;
     const col = (c: string) => out.getChild(c)!.toArray() as ArrayLike<number>;
     const camp = out.getChild('campaign_id')!;
     const market = out.getChild('market')!;
-    return Array.from({ length: out.numRows }, (_, r) => ({
+    const table = Array.from({ length: out.numRows }, (_, r) => ({
       campaign: String(camp.get(r)),
       market: String(market.get(r)),
       delivered: col('campaign_delivered')[r],
       expected: col('campaign_expected')[r],
       pacing: col('pacing')[r],
       reason: col('reason')[r],
+      need: col('pacing_need')[r],
+      cap: col('pacing_cap')[r],
+      floor: col('pacing_floor')[r],
+      share: col('share')[r],
+      headroom: col('headroom')[r],
+      upper: col('upper')[r],
+      value: col('value')[r],
     }));
+    return { table, allocation: result.allocation };
   };
 
   it('a campaign behind its target so far is raised, one ahead is lowered, by the bounded factor', async () => {
     const rows = await scored();
-    const gain = defaultSpec().pacing.gain;
+    const gain = factorSpec.pacing.gain;
     const behind = rows.filter((r) => r.campaign === 'c_behind');
     expect(behind).toHaveLength(2);
     for (const r of behind) {
@@ -111,11 +123,60 @@ describe('campaign pacing over the flight', () => {
 
   it('the factor stays within [min_factor, max_factor]', async () => {
     const rows = await scored({ windowDays: 3 });
-    const { min_factor, max_factor } = defaultSpec().pacing;
+    const { min_factor, max_factor } = factorSpec.pacing;
     // 3 days: c_ahead expected 30 against 0 delivered since 03-07 -> raised to the cap
     const ahead = rows.find((r) => r.campaign === 'c_ahead')!;
     expect(ahead).toMatchObject({ delivered: 0, expected: 30 });
-    expect(ahead.pacing).toBe(Math.min(max_factor, 1 + defaultSpec().pacing.gain));
+    expect(ahead.pacing).toBe(Math.min(max_factor, 1 + factorSpec.pacing.gain));
     for (const r of rows) expect(r.pacing >= min_factor && r.pacing <= max_factor).toBe(true);
+  });
+
+  it('paces by LP bounds: behind gets its need as a soft lower bound, ahead is held at its need, split by headroom', async () => {
+    const spec = defaultSpec();
+    const { table, allocation } = await scoredWithAllocation({}, spec);
+    const rows = table;
+    // c_behind: need = 100 + (900 - 300) / 7, over its two targets' headroom (5,200 + 5,100 impressions in 7 days)
+    const need = 100 + 600 / spec.pacing.catch_up_days;
+    const reach = (5200 + 5100) / 7;
+    const behind = rows.filter((r) => r.campaign === 'c_behind');
+    for (const r of behind) {
+      expect(r.need).toBeCloseTo(need, 9);
+      expect(r.cap).toBeCloseTo(need / reach, 12);
+      expect(r.floor).toBeCloseTo(need / reach, 12);
+      expect(r.share).toBeLessThanOrEqual(r.cap + 1e-12);
+      expect(r.reason & Reason.PACING_BEHIND).toBeTruthy();
+    }
+    // SE radio takes its part in full: the shortfall penalty outweighs the skip budget's price there
+    const se = behind.find((r) => r.market === 'SE')!;
+    expect(se.share).toBeCloseTo(se.cap, 9);
+    // c_ahead: 220 impressions ahead, more than 7 days x 10 of catch-up: nothing today, though its value is positive
+    const ahead = rows.find((r) => r.campaign === 'c_ahead')!;
+    expect(ahead).toMatchObject({ need: 0, cap: 0, floor: 0, share: 0 });
+    expect(ahead.value).toBeGreaterThan(0);
+    expect(ahead.reason & Reason.PACING_AHEAD).toBeTruthy();
+    const free = rows.find((r) => r.campaign === 'c_free')!;
+    expect(free).toMatchObject({ need: -1, cap: 1, floor: 0 });
+    // the certificate is the paced LP's: its primal counts the value and the penalty on the floor delivered
+    const seCert = allocation.markets.find((m) => m.market === 'SE')!.certificate;
+    let primal = 0;
+    for (const r of rows.filter((x) => x.market === 'SE')) {
+      primal += r.value * r.headroom * r.share + spec.pacing.shortfall_penalty * r.headroom * Math.min(r.share, r.floor);
+    }
+    expect(seCert.primal).toBeCloseTo(primal, 9);
+    expect(seCert.gap).toBeLessThanOrEqual(spec.allocation.tolerance);
+    // without the penalty there is no lower bound, the cap stays, and the primal is the value alone
+    const plain = await scoredWithAllocation({}, parseSpec({ pacing: { shortfall_penalty: 0 } }, '<test>'));
+    const sePlain = plain.table.find((r) => r.campaign === 'c_behind' && r.market === 'SE')!;
+    expect(sePlain).toMatchObject({ floor: 0, cap: se.cap });
+    expect(sePlain.share).toBeLessThanOrEqual(se.cap + 1e-12);
+    let plainPrimal = 0;
+    for (const r of plain.table.filter((x) => x.market === 'SE')) plainPrimal += r.value * r.headroom * r.share;
+    expect(plain.allocation.markets.find((m) => m.market === 'SE')!.certificate.primal).toBeCloseTo(plainPrimal, 9);
+  });
+
+  it('a run over some markets bounds the campaign\'s rows as a run over every market does', async () => {
+    const all = (await scoredWithAllocation({}, defaultSpec())).table.find((r) => r.campaign === 'c_behind' && r.market === 'DK')!;
+    const dk = (await scoredWithAllocation({ markets: ['DK'] }, defaultSpec())).table[0];
+    expect(dk).toMatchObject({ campaign: 'c_behind', market: 'DK', need: all.need, cap: all.cap, floor: all.floor });
   });
 });

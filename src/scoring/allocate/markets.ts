@@ -8,7 +8,8 @@ import type { AllocationSection, Certificate, LicensorCapAllocation, MarketAlloc
 import type { Groups, Interned } from '../groups.ts';
 import { Reason } from '../reasons.ts';
 import { FULL_BOOST_RATIO } from '../ranker-score.ts';
-import type { MarketProblem } from './problem.ts';
+import type { PacingRows } from './paced.ts';
+import { foldPieces, pacedProblem } from './paced.ts';
 import { relativeGap, solveMarket } from './solve.ts';
 
 export interface AllocateMarketsInput {
@@ -31,6 +32,11 @@ export interface AllocateMarketsInput {
   upper: Float64Array;
   skipExcess: Float64Array;
   reason: Uint32Array;
+  /**
+   * per-campaign pacing bounds, per row as shares of its headroom (../pacing.ts): x_r <= cap_r, and
+   * the first floor_r of the share is worth `penalty` more per impression (the soft lower bound)
+   */
+  pacing?: PacingRows;
 }
 
 export interface AllocateMarketsResult {
@@ -91,16 +97,20 @@ export function allocateMarkets(input: AllocateMarketsInput): AllocateMarketsRes
         kappa[l] = ms >= 0 ? Math.min(1, ms) : input.allocation.kappa_default;
       }
     }
-    const problem: MarketProblem = {
-      value: value.subarray(from, to),
-      headroom: headroom.subarray(from, to),
-      upper: upper.subarray(from, to),
-      skipExcess: skipExcess.subarray(from, to),
-      surface,
-      licensor,
-      capacity: Float64Array.from(groupIds, (g) => groups.capacity[g]),
-      licensorCap: kappa.map((k) => k * total),
-    };
+    const problem = pacedProblem(
+      {
+        value: value.subarray(from, to),
+        headroom: headroom.subarray(from, to),
+        upper: upper.subarray(from, to),
+        skipExcess: skipExcess.subarray(from, to),
+        surface,
+        licensor,
+        capacity: Float64Array.from(groupIds, (g) => groups.capacity[g]),
+        licensorCap: kappa.map((k) => k * total),
+      },
+      input.pacing,
+      from,
+    );
     const warm = input.warmStart?.markets.find((m) => m.market === market);
     const sol = solveMarket(problem, {
       tolerance: input.allocation.tolerance,
@@ -113,19 +123,21 @@ export function allocateMarkets(input: AllocateMarketsInput): AllocateMarketsRes
         : undefined,
     });
 
+    // a row's share is its own piece plus its floor piece, if it has one (pacedProblem)
+    const x = problem.piece ? foldPieces(sol.x, rows, problem.piece) : sol.x;
     for (let i = 0; i < rows; i++) {
       const r = from + i;
-      const x = sol.x[i];
-      share[r] = x;
+      const xr = x[i];
+      share[r] = xr;
       const ub = upper[r];
       if (!(ub > 0)) continue;
       const g = surface[i];
       const l = licensor[i];
       netValue[r] = value[r] - sol.capacityPrice[g] - sol.licensorPrice[l] - sol.skipPrice[g] * skipExcess[r];
       let bits = reason[r];
-      if (x >= ub * FULL_BOOST_RATIO) bits |= Reason.FULL_BOOST;
+      if (xr >= ub * FULL_BOOST_RATIO) bits |= Reason.FULL_BOOST;
       else {
-        if (x > 0) bits |= Reason.PARTIAL_BOOST;
+        if (xr > 0) bits |= Reason.PARTIAL_BOOST;
         else if (value[r] > 0) bits |= Reason.NOT_ALLOCATED;
         if (value[r] > 0) {
           if (sol.capacityPrice[g] > 0) bits |= Reason.SURFACE_CAP_BINDING;
@@ -157,7 +169,7 @@ export function allocateMarkets(input: AllocateMarketsInput): AllocateMarketsRes
     primal += sol.certificate.primal;
     dual += sol.certificate.dual_bound;
     maxViolation = Math.max(maxViolation, sol.certificate.max_violation);
-    for (let i = 0; i < rows; i++) scale += Math.abs(problem.value[i] * problem.headroom[i] * problem.upper[i]);
+    for (let i = 0; i < problem.value.length; i++) scale += Math.abs(problem.value[i] * problem.headroom[i] * problem.upper[i]);
     for (const g of groupIds) localOfGroup[g] = -1;
     for (const l of licensorIds) localOfLicensor[l] = -1;
   }
@@ -169,3 +181,4 @@ export function allocateMarkets(input: AllocateMarketsInput): AllocateMarketsRes
   };
   return { share, reason, netValue, allocation: { tolerance: input.allocation.tolerance, certificate, markets: result } };
 }
+

@@ -1,0 +1,75 @@
+/**
+ * Campaign pacing bounds (../pacing.ts) as per-row bounds of a market's allocation LP.
+ */
+import type { MarketProblem } from './problem.ts';
+
+/** Per row of the run, as shares of the row's headroom: x_r <= cap_r; the first floor_r of it is worth `penalty` more per impression. */
+export interface PacingRows {
+  cap: Float64Array;
+  floor: Float64Array;
+  penalty: number;
+}
+
+/**
+ * The market's LP with its campaigns' pacing bounds. Both are per-row bounds of the same LP, so the
+ * solver, its certificate and its gate apply unchanged: a row's upper bound becomes
+ * min(upper, cap), and a row with a floor is split into two pieces over the same headroom, surface,
+ * licensor and skip excess — the floor piece, x ≤ floor, worth value + penalty, and the rest, worth
+ * value. The floor piece is always at least as good, so it fills first: the objective is the value
+ * plus penalty × the floor impressions delivered, i.e. the soft lower bound up to a constant, and
+ * the certificate (primal, dual bound, gap) is that of this LP. Without a binding bound the
+ * market's problem is the plain one, the same arrays as before.
+ */
+export function pacedProblem(p: MarketProblem, pacing: PacingRows | undefined, from = 0): MarketProblem & { piece?: Int32Array } {
+  if (!pacing) return p;
+  const rows = p.value.length;
+  let pieces = 0;
+  let capped = false;
+  for (let i = 0; i < rows; i++) {
+    if (!(p.upper[i] > 0)) continue;
+    if (pacing.cap[from + i] < p.upper[i]) capped = true;
+    if (pacing.floor[from + i] > 0 && pacing.penalty > 0) pieces++;
+  }
+  if (!capped && !pieces) return p;
+  const n = rows + pieces;
+  const out = {
+    value: new Float64Array(n),
+    headroom: new Float64Array(n),
+    upper: new Float64Array(n),
+    skipExcess: new Float64Array(n),
+    surface: new Int32Array(n),
+    licensor: new Int32Array(n),
+    capacity: p.capacity,
+    licensorCap: p.licensorCap,
+    /** per extra piece (rows..n-1): the market row it belongs to */
+    piece: new Int32Array(pieces),
+  };
+  out.value.set(p.value);
+  out.headroom.set(p.headroom);
+  out.skipExcess.set(p.skipExcess);
+  out.surface.set(p.surface);
+  out.licensor.set(p.licensor);
+  let j = rows;
+  for (let i = 0; i < rows; i++) {
+    const ub = p.upper[i] > 0 ? Math.min(p.upper[i], pacing.cap[from + i]) : p.upper[i];
+    const lo = p.upper[i] > 0 && pacing.penalty > 0 ? Math.min(ub, pacing.floor[from + i]) : 0;
+    out.upper[i] = ub - lo;
+    if (!(pacing.floor[from + i] > 0 && pacing.penalty > 0 && p.upper[i] > 0)) continue;
+    out.value[j] = p.value[i] + pacing.penalty;
+    out.headroom[j] = p.headroom[i];
+    out.upper[j] = lo;
+    out.skipExcess[j] = p.skipExcess[i];
+    out.surface[j] = p.surface[i];
+    out.licensor[j] = p.licensor[i];
+    out.piece[j - rows] = i;
+    j++;
+  }
+  return out;
+}
+
+/** Each row's share: its own piece's plus its floor piece's. */
+export function foldPieces(x: Float64Array, rows: number, piece: Int32Array): Float64Array {
+  const out = Float64Array.from(x.subarray(0, rows));
+  for (let j = 0; j < piece.length; j++) out[piece[j]] += x[rows + j];
+  return out;
+}
