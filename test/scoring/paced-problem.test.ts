@@ -22,7 +22,8 @@ function randomPacing(p: MarketProblem, seed: number, penalty: number): PacingRo
     const len = 1 + Math.floor(rand() * 6);
     const capped = rand() < 0.35;
     const c = capped ? rand() * 0.9 : 1;
-    const f = capped && rand() < 0.5 ? c * (0.3 + 0.7 * rand()) : 0;
+    // a floor below its cap (a split row) or equal to it (the default, upper_slack 0: no split)
+    const f = capped && rand() < 0.5 ? (rand() < 0.4 ? c : c * (0.3 + 0.7 * rand())) : 0;
     for (let i = r; i < Math.min(n, r + len); i++) {
       cap[i] = c;
       floor[i] = f;

@@ -17,20 +17,27 @@ export interface PacingRows {
  * licensor and skip excess — the floor piece, x ≤ floor, worth value + penalty, and the rest, worth
  * value. The floor piece is always at least as good, so it fills first: the objective is the value
  * plus penalty × the floor impressions delivered, i.e. the soft lower bound up to a constant, and
- * the certificate (primal, dual bound, gap) is that of this LP. Without a binding bound the
- * market's problem is the plain one, the same arrays as before.
+ * the certificate (primal, dual bound, gap) is that of this LP. A floor as high as the cap (the
+ * default, upper_slack 0) needs no split: the row itself is worth value + penalty. Without a
+ * binding bound the market's problem is the plain one, the same arrays as before.
  */
 export function pacedProblem(p: MarketProblem, pacing: PacingRows | undefined, from = 0): MarketProblem & { piece?: Int32Array } {
   if (!pacing) return p;
   const rows = p.value.length;
+  const ub = new Float64Array(rows);
+  const lo = new Float64Array(rows);
   let pieces = 0;
-  let capped = false;
+  let bound = false;
   for (let i = 0; i < rows; i++) {
+    ub[i] = p.upper[i];
     if (!(p.upper[i] > 0)) continue;
-    if (pacing.cap[from + i] < p.upper[i]) capped = true;
-    if (pacing.floor[from + i] > 0 && pacing.penalty > 0) pieces++;
+    ub[i] = Math.min(p.upper[i], pacing.cap[from + i]);
+    if (pacing.penalty > 0) lo[i] = Math.min(ub[i], pacing.floor[from + i]);
+    if (ub[i] < p.upper[i] || lo[i] > 0) bound = true;
+    // a floor as high as the cap needs no second column: the whole row is worth value + penalty
+    if (lo[i] > 0 && lo[i] < ub[i]) pieces++;
   }
-  if (!capped && !pieces) return p;
+  if (!bound) return p;
   const n = rows + pieces;
   const out = {
     value: new Float64Array(n),
@@ -51,13 +58,16 @@ export function pacedProblem(p: MarketProblem, pacing: PacingRows | undefined, f
   out.licensor.set(p.licensor);
   let j = rows;
   for (let i = 0; i < rows; i++) {
-    const ub = p.upper[i] > 0 ? Math.min(p.upper[i], pacing.cap[from + i]) : p.upper[i];
-    const lo = p.upper[i] > 0 && pacing.penalty > 0 ? Math.min(ub, pacing.floor[from + i]) : 0;
-    out.upper[i] = ub - lo;
-    if (!(pacing.floor[from + i] > 0 && pacing.penalty > 0 && p.upper[i] > 0)) continue;
+    out.upper[i] = ub[i];
+    if (!(lo[i] > 0)) continue;
+    if (lo[i] >= ub[i]) {
+      out.value[i] = p.value[i] + pacing.penalty;
+      continue;
+    }
+    out.upper[i] = ub[i] - lo[i];
     out.value[j] = p.value[i] + pacing.penalty;
     out.headroom[j] = p.headroom[i];
-    out.upper[j] = lo;
+    out.upper[j] = lo[i];
     out.skipExcess[j] = p.skipExcess[i];
     out.surface[j] = p.surface[i];
     out.licensor[j] = p.licensor[i];
