@@ -7,6 +7,7 @@
  * predates the holdout and reads as propensity 1 with no holdout.
  */
 import type { Table } from 'apache-arrow';
+import { InputDataError } from '../core/errors.ts';
 import type { ObjectStore } from '../store/port.ts';
 import { listVersions, readVersionTable } from '../snapshot/snapshot-reader.ts';
 import { numericColumn, stringColumn } from '../scoring/kernels/columns.ts';
@@ -56,6 +57,10 @@ export function loggedDay(table: Table, name: string, holdoutShare: number, maxB
   const room = maxBoost - 1;
   const rows: LoggedRow[] = new Array(table.numRows);
   for (let r = 0; r < table.numRows; r++) {
+    // a weight is 1/propensity: a value outside (0, 1] would make every estimate meaningless
+    if (propensity && !(propensity[r] > 0 && propensity[r] <= 1)) {
+      throw new InputDataError(`${name}: column propensity is ${propensity[r]} at row ${r} (track_id=${track.get(r)} market=${market.get(r)} surface=${surface.get(r)} campaign_id=${campaign.get(r)}), expected a probability in (0, 1]`);
+    }
     rows[r] = {
       track: String(track.get(r)),
       market: String(market.get(r)),

@@ -1,4 +1,6 @@
+import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { loggedDay } from '../../src/replay/logged.ts';
 import { bootstrap, percentileInterval, quantile } from '../../src/replay/bootstrap.ts';
 import { direct } from '../../src/replay/direct.ts';
 import { estimateHorizon } from '../../src/replay/estimate.ts';
@@ -187,5 +189,31 @@ describe('joinHorizon', () => {
     const a = joinHorizon({ ...input, outcomes }, newIndex());
     const b = joinHorizon({ ...input, outcomes: shuffled }, newIndex());
     expect(b).toEqual(a);
+  });
+});
+
+describe('loggedDay', () => {
+  const snapshot = (propensity: number[]) =>
+    new Table({
+      track_id: vectorFromArray(['a', 'b'], new Utf8()),
+      market: vectorFromArray(['SE', 'SE'], new Utf8()),
+      surface: vectorFromArray(['radio', 'radio'], new Utf8()),
+      campaign_id: vectorFromArray(['c', 'c'], new Utf8()),
+      share: makeVector(Float64Array.from([1, 0.5])),
+      boost: makeVector(Float32Array.from([2, 1.5])),
+      upper: makeVector(Float64Array.from([1, 1])),
+      propensity: makeVector(Float32Array.from(propensity)),
+    });
+
+  it('reads the published action and propensity of every row', () => {
+    const day = loggedDay(snapshot([0.975, 0.95]), 'snapshot v', 0.05, 2);
+    expect(day.rows.map((r) => [r.track, r.share, r.action, r.propensity, r.eligible])).toEqual([
+      ['a', 1, 1, Math.fround(0.975), true],
+      ['b', 0.5, 0.5, Math.fround(0.95), true],
+    ]);
+  });
+
+  it('refuses a propensity outside (0, 1], naming the snapshot, the column and the row', () => {
+    expect(() => loggedDay(snapshot([0.975, 0]), 'snapshot v', 0.05, 2)).toThrow(/snapshot v: column propensity is 0 at row 1 \(track_id=b market=SE surface=radio campaign_id=c\)/);
   });
 });
