@@ -184,23 +184,11 @@ function parsePubsubOrOutbox<T>(
 
 export function parseNotifyUri(value: string, opts: ParseOptions = {}): NotifyTarget {
   const expected = 'pubsub://projects/PROJECT/topics/TOPIC or file://PATH.ndjson';
-  return parsePubsubOrOutbox(value, opts, opts.flag ?? '--notify', 'topics', expected, ({ project, id, name }) => ({
-    kind: 'pubsub-topic' as const,
-    uri: `pubsub://${name}`,
-    project,
-    topic: id,
-    name,
-  }));
+  return parsePubsubOrOutbox(value, opts, opts.flag ?? '--notify', 'topics', expected, (p) => ({ kind: 'pubsub-topic' as const, uri: `pubsub://${p.name}`, project: p.project, topic: p.id, name: p.name }));
 }
 
 /** Where a serving layer listens: a Pub/Sub subscription, or the local outbox file. */
 export function parseSubscriptionUri(value: string, opts: ParseOptions = {}): SubscriptionTarget {
   const expected = 'pubsub://projects/PROJECT/subscriptions/SUBSCRIPTION or file://PATH.ndjson';
-  return parsePubsubOrOutbox(value, opts, opts.flag ?? '--subscription', 'subscriptions', expected, ({ project, id, name }) => ({
-    kind: 'pubsub-subscription' as const,
-    uri: `pubsub://${name}`,
-    project,
-    subscription: id,
-    name,
-  }));
+  return parsePubsubOrOutbox(value, opts, opts.flag ?? '--subscription', 'subscriptions', expected, (p) => ({ kind: 'pubsub-subscription' as const, uri: `pubsub://${p.name}`, project: p.project, subscription: p.id, name: p.name }));
 }
