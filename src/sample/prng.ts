@@ -71,6 +71,9 @@ export class Rng {
   poisson(lambda: number, expNeg = Math.exp(-lambda)): number {
     if (lambda <= 0) return 0;
     if (lambda < 12) {
+      // Inversion inline, kept apart from simulate/draws.ts's poissonInv on purpose: this is the sample's
+      // per-row hot loop, and its cutoffs (normal from 12, at most 100 steps) are part of the sample's
+      // bytes; the simulator's coupled draws need their own (40 and 200).
       const u = this.float();
       let k = 0;
       let p = expNeg;
