@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backfill, backfillSteps, type JobRunner } from '../../src/cli/backfill.ts';
 import { InputDataError, UsageError } from '../../src/core/errors.ts';
 import { silentLogger } from '../../src/observability/log.ts';
 import { runJob, type RunOptions } from '../../src/run/run-job.ts';
-import { baseSample, faultSpec, } from './helpers/dataset.ts';
-import { tempDir } from '../support/temp.ts';
+import { useFaultSuite } from './helpers/dataset.ts';
 import { storeState, storeUri } from './helpers/store-state.ts';
 
 /**
@@ -14,15 +13,9 @@ import { storeState, storeUri } from './helpers/store-state.ts';
  * stopped by the first failure with that failure's exit code.
  */
 let root: string;
-let removeRoot: () => void;
 let base: string;
 let spec: string;
-beforeAll(async () => {
-  ({ dir: root, cleanup: removeRoot } = tempDir('backfill'));
-  base = await baseSample(root, 0.01);
-  spec = faultSpec(root);
-});
-afterAll(() => removeRoot());
+useFaultSuite('backfill', (dirs) => ({ root, base, spec } = dirs), 0.01);
 
 function place(name: string) {
   const storeDir = join(root, name, 'store');

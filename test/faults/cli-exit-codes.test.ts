@@ -1,13 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/log.ts';
 import { exitCodeOf } from '../../src/core/errors.ts';
 import { runJob } from '../../src/run/run-job.ts';
 import { logEntries as logLines, runCli, type CliResult } from '../support/cli.ts';
-import { AS_OF, baseSample, copyDataset, faultSpec, spoil, } from './helpers/dataset.ts';
-import { tempDir } from '../support/temp.ts';
+import { AS_OF, copyDataset, spoil, useFaultSuite } from './helpers/dataset.ts';
 import { storeState, storeUri } from './helpers/store-state.ts';
 
 /**
@@ -15,15 +14,9 @@ import { storeState, storeUri } from './helpers/store-state.ts';
  * Each failure prints one error line naming the cause (no stack) and leaves the store as it was.
  */
 let root: string;
-let removeRoot: () => void;
 let base: string;
 let spec: string;
-beforeAll(async () => {
-  ({ dir: root, cleanup: removeRoot } = tempDir('exit'));
-  base = await baseSample(root);
-  spec = faultSpec(root);
-});
-afterAll(() => removeRoot());
+useFaultSuite('exit', (dirs) => ({ root, base, spec } = dirs));
 
 function place(name: string) {
   const dir = join(root, name);

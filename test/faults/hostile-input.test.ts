@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.ts';
 import { readVersionTable } from '../../src/snapshot/snapshot-reader.ts';
-import { AS_OF, baseSample, faultSpec, } from './helpers/dataset.ts';
-import { tempDir } from '../support/temp.ts';
+import { AS_OF, useFaultSuite } from './helpers/dataset.ts';
 import { HOSTILE_CASES } from './helpers/corpus.ts';
 import { runCase } from './helpers/run-case.ts';
 import { DATASET, storeUri } from './helpers/store-state.ts';
@@ -14,16 +13,9 @@ import { DATASET, storeUri } from './helpers/store-state.ts';
  * failure.
  */
 let root: string;
-let removeRoot: () => void;
 let base: string;
 let spec: string;
-
-beforeAll(async () => {
-  ({ dir: root, cleanup: removeRoot } = tempDir('hostile'));
-  base = await baseSample(root, 0.01);
-  spec = faultSpec(root);
-});
-afterAll(() => removeRoot());
+useFaultSuite('hostile', (dirs) => ({ root, base, spec } = dirs), 0.01);
 
 describe.concurrent('hostile inputs that must stop the run (exit 3, nothing published)', () => {
   for (const c of HOSTILE_CASES.filter((x) => x.expect.exit === 3)) {

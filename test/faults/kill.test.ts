@@ -1,13 +1,12 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/log.ts';
 import { runJob } from '../../src/run/run-job.ts';
 import { startCli, type CliResult } from '../support/cli.ts';
 import { killAfterLine } from '../support/kill.ts';
-import { AS_OF, baseSample, faultSpec } from './helpers/dataset.ts';
-import { tempDir } from '../support/temp.ts';
+import { AS_OF, useFaultSuite } from './helpers/dataset.ts';
 import { seeded } from './helpers/seeded.ts';
 import { storeState, storeUri } from './helpers/store-state.ts';
 
@@ -27,15 +26,9 @@ const EARLY = ['planned', 'extracted', 'input gates passed', 'shards written'];
 const LATE = 'LATEST moved';
 
 let root: string;
-let removeRoot: () => void;
 let base: string;
 let spec: string;
-beforeAll(async () => {
-  ({ dir: root, cleanup: removeRoot } = tempDir('kill'));
-  base = await baseSample(root);
-  spec = faultSpec(root);
-});
-afterAll(() => removeRoot());
+useFaultSuite('kill', (dirs) => ({ root, base, spec } = dirs));
 
 interface KillRecord {
   trigger: string;

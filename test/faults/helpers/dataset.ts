@@ -1,7 +1,9 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll } from 'vitest';
 import { generateSample } from '../../../src/sample/generate.ts';
+import { tempDir } from '../../support/temp.ts';
 
 /**
  * Hostile datasets for the fault tests: a small valid sample written once, then copied and spoiled
@@ -71,4 +73,27 @@ export function faultSpec(root: string): string {
   const file = join(root, 'fault-spec.yaml');
   writeFileSync(file, loose);
   return file;
+}
+
+export interface FaultSuiteDirs {
+  /** the suite's temp directory, removed after its tests */
+  root: string;
+  /** the valid base sample under it */
+  base: string;
+  /** the fault spec (loose certificate tolerance) */
+  spec: string;
+}
+
+/**
+ * The fault suites' setup: before the file's tests a temp root with a base sample and the fault spec,
+ * handed to `use`; after them the root removed.
+ */
+export function useFaultSuite(tag: string, use: (dirs: FaultSuiteDirs) => void, scale?: number): void {
+  let cleanup = () => {};
+  beforeAll(async () => {
+    const t = tempDir(tag);
+    cleanup = t.cleanup;
+    use({ root: t.dir, base: await baseSample(t.dir, scale), spec: faultSpec(t.dir) });
+  });
+  afterAll(() => cleanup());
 }
