@@ -134,7 +134,11 @@ describe('the report as a reader sees it', () => {
     const html = renderRunReport(data());
     expect(html).toContain('1 checks: 0 failed, 1 dropped rows, 0 warned, 0 passed.');
     expect(html).toContain('<div class="fit"><table>');
-    expect(tableAfter(html, '<h2>Quality checks</h2>')[1]).toContain('engagement_daily.skips');
+    // names break after their dots only, so a `--set` key never splits mid-word
+    expect(tableAfter(html, '<h2>Quality checks</h2>')[1]).toContain('engagement_daily.<wbr>skips');
+    const failing = { check: 'row_count_drift', policy: 'fail' as const, status: 'fail' as const, offending: 1, measured: 1.5, threshold: 0.5, setting: 'quality.output.max_row_change' };
+    const gated = renderRunReport(data({ result: result({ quality: { input: [], output: [failing] } }) }));
+    expect(tableAfter(gated, '<h2>Quality checks</h2>')[1][5]).toBe('quality.<wbr>output.<wbr>max_row_change');
   });
 
   it('a run that failed before its plan says what it never reached, and claims nothing about LATEST', () => {

@@ -135,10 +135,19 @@ function histChart(
   return `<figure><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" font-size="11" role="img" aria-label="${esc(title)}">${bars}${line}${axis}</svg></figure>`;
 }
 
-function table(headers: string[], rows: (string | number)[][], rowClass?: (i: number) => string): string {
+/** A cell's text as HTML already escaped, for cells that carry markup (line-break hints). */
+interface Html {
+  html: string;
+}
+
+/** A dotted name that may break after its dots (and nowhere else), so `--set` keys stay whole words. */
+const dotted = (s: string): Html => ({ html: esc(s).replace(/\./g, '.<wbr>') });
+
+function table(headers: string[], rows: (string | number | Html)[][], rowClass?: (i: number) => string): string {
   const th = headers.map((x) => `<th>${esc(x)}</th>`).join('');
+  const cell = (c: string | number | Html) => (typeof c === 'object' ? c.html : esc(typeof c === 'number' ? fmt(c, 4) : c));
   const body = rows
-    .map((r, i) => `<tr${rowClass?.(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c) => `<td>${esc(typeof c === 'number' ? fmt(c, 4) : c)}</td>`).join('')}</tr>`)
+    .map((r, i) => `<tr${rowClass?.(i) ? ` class="${rowClass(i)}"` : ''}>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`)
     .join('');
   return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -152,11 +161,11 @@ function qualityTable(gates: { input: QualityCheckResult[]; output: QualityCheck
   const count = (status: QualityCheckResult['status']) => checks.filter(([, c]) => c.status === status).length;
   const examples = checks.some(([, c]) => c.examples?.length);
   const where = (c: QualityCheckResult) => [c.table, c.column].filter(Boolean).join('.');
-  // inside the wrapper, settings, details and examples wrap anywhere, so the table stays on the page
+  // inside the wrapper details and examples wrap anywhere and settings after their dots, so the table stays on the page
   return `<p>${checks.length} checks: ${count('fail')} failed, ${count('dropped')} dropped rows, ${count('warned')} warned, ${count('pass')} passed.</p>
 <div class="fit">${table(
     ['gate', 'check', 'status', 'measured', 'threshold', 'setting', 'table.column', 'policy', 'offending', 'detail', ...(examples ? ['examples'] : [])],
-    sorted.map(([g, c]) => [g, c.check, c.status, c.measured ?? '', c.threshold ?? '', c.setting ?? '', where(c), c.policy, c.offending, c.detail ?? '', ...(examples ? [(c.examples ?? []).join(', ')] : [])]),
+    sorted.map(([g, c]) => [g, c.check, c.status, c.measured ?? '', c.threshold ?? '', dotted(c.setting ?? ''), dotted(where(c)), c.policy, c.offending, c.detail ?? '', ...(examples ? [(c.examples ?? []).join(', ')] : [])]),
     (i) => (sorted[i][1].status === 'fail' ? 'bad' : sorted[i][1].status === 'pass' ? '' : 'warn'),
   )}</div>`;
 }
@@ -253,7 +262,7 @@ body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left;vertical-align:top}
 figure{margin:1.5em 0}figcaption{font-weight:600;margin-bottom:.3em}.ok{color:#17803d}.bad{color:#b42318}tr.bad td{background:#fde8e6}tr.warn td{background:#fff6e0}
 .failure{border:2px solid #b42318;padding:0 1em;margin:1em 0}.axis{fill:#555;font-style:italic}
-.fit td:nth-child(6),.fit td:nth-child(10),.fit td:nth-child(11){overflow-wrap:anywhere}.fit td:nth-child(10){min-width:12em}.note{color:#555;font-size:13px;max-width:760px}
+.fit td:nth-child(10),.fit td:nth-child(11){overflow-wrap:anywhere}.fit td:nth-child(10){min-width:12em}.note{color:#555;font-size:13px;max-width:760px}
 </style></head><body>
 <h1>promoscore run report: <span class="${statusClass}">${esc(r.status)}</span></h1>
 ${failureSection(d)}
