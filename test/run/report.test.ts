@@ -152,6 +152,12 @@ describe('the report as a reader sees it', () => {
     expect(html).not.toContain('<h2>Drift');
   });
 
+  it('an already published version is not compared with itself', () => {
+    const html = renderRunReport(data({ result: result({ status: 'already-published', version: 'v1', previousVersion: 'v1' }), previous: { version: 'v1', asOf: '2026-11-20', rows: 10, byMarketSurface: [] } }));
+    expect(html).not.toContain('Drift against v1');
+    expect(html).toContain('v1 was already published; its drift was gated by the run that published it.');
+  });
+
   it('index: dates and versions stay on one line', () => {
     expect(renderIndex([])).toContain('td{white-space:nowrap}');
   });

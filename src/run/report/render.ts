@@ -185,6 +185,8 @@ function driftSection(d: ReportData): string {
   const p = d.previous;
   // a run that stopped before its plan never looked for a previous version
   if (!p) return d.result.version ? `<h2>Drift</h2><p>No previous version to compare with.</p>` : '';
+  // an already published version finds itself in LATEST: comparing it with itself would show no drift, falsely reassuring
+  if (p.version === d.result.version) return `<h2>Drift</h2><p>${esc(p.version)} was already published; its drift was gated by the run that published it.</p>`;
   const rows = d.result.rows || d.byMarketSurface.reduce((s, x) => s + x.rows, 0);
   const change = p.rows > 0 ? (rows - p.rows) / p.rows : NaN;
   const pairs = [...new Set([...p.byMarketSurface, ...d.byMarketSurface].map((x) => `${x.market}/${x.surface}`))].sort();
