@@ -10,7 +10,8 @@ import { paths, type AllocationSection } from '../snapshot/contract.ts';
 import { readLatest, readManifest, verifyShardBytes } from '../snapshot/read.ts';
 import { bucketOfRows } from '../snapshot/write-shards.ts';
 import type { ObjectStore } from '../store/port.ts';
-import { keyOf, type World } from './world.ts';
+import { SAMPLE_SURFACES } from '../sample/markets.ts';
+import { keyOfIndex, type World } from './world.ts';
 
 export interface PublishedRows {
   /** the published version; null for a job output handed over without a publish */
@@ -39,7 +40,7 @@ export interface PublishedRows {
   propensity: Float64Array;
 }
 
-const SURFACES = new Map([['radio', 0], ['autoplay', 1], ['mix', 2]]);
+const SURFACES = new Map<string, number>(SAMPLE_SURFACES.map((s, i) => [s, i]));
 
 function text(col: Utf8Column, i: number): string {
   return Buffer.from(col.bytes.buffer, col.bytes.byteOffset, col.bytes.byteLength).toString('utf8', col.offsets[i], col.offsets[i + 1]);
@@ -70,6 +71,50 @@ function emptyRows(n: number, version: string | null, allocation: AllocationSect
 }
 
 /**
+ * World indexes of one id column, read from UTF-8 bytes. Most ids need no decoding: the row's
+ * expected id (a campaign's own track and licensor) or the previous row's (rows come sorted by
+ * market and surface) is compared byte for byte first; only a miss decodes and looks up.
+ */
+class IdColumn {
+  private lastBytes: Uint8Array | null = null;
+  private lastStart = 0;
+  private lastEnd = 0;
+  private lastIndex = -1;
+  private readonly index: Map<string, number>;
+  private readonly encoded: Uint8Array[] | null;
+
+  constructor(index: Map<string, number>, ids: readonly string[] | null) {
+    this.index = index;
+    this.encoded = ids ? encodedIds(ids) : null;
+  }
+
+  resolve(col: Utf8Column, j: number, expected = -1): number {
+    const s = col.offsets[j];
+    const e = col.offsets[j + 1];
+    if (expected >= 0 && this.encoded && same(this.encoded[expected], 0, this.encoded[expected].length, col.bytes, s, e)) return expected;
+    if (this.lastBytes && same(this.lastBytes, this.lastStart, this.lastEnd, col.bytes, s, e)) return this.lastIndex;
+    this.lastBytes = col.bytes;
+    this.lastStart = s;
+    this.lastEnd = e;
+    this.lastIndex = this.index.get(text(col, j)) ?? -1;
+    return this.lastIndex;
+  }
+}
+
+const encoded = new WeakMap<readonly string[], Uint8Array[]>();
+function encodedIds(ids: readonly string[]): Uint8Array[] {
+  let e = encoded.get(ids);
+  if (!e) encoded.set(ids, (e = ids.map((id) => Buffer.from(id, 'utf8'))));
+  return e;
+}
+
+function same(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): boolean {
+  if (ae - as !== be - bs) return false;
+  for (let i = 0; i < ae - as; i++) if (a[as + i] !== b[bs + i]) return false;
+  return true;
+}
+
+/**
  * Copies the rows of one schema-checked table into `rows`: its row i goes to `at + i`, or to
  * `position[i]` when given.
  */
@@ -84,17 +129,26 @@ function fillRows(rows: PublishedRows, w: World, where: string, table: Table, at
   extra('save_rate', rows.saveRate);
   extra('exploration_bonus', rows.bonus);
   extra('propensity', rows.propensity);
+  const m = w.model;
+  const ids = {
+    track: new IdColumn(w.trackIndex, m.trackIds),
+    market: new IdColumn(w.marketIndex, null),
+    surface: new IdColumn(SURFACES, null),
+    campaign: new IdColumn(w.campaignIndex, null),
+    licensor: new IdColumn(w.licensorIndex, m.licensorIds),
+  };
   for (const c of chunksOf(where, table, 0)) {
     for (let j = 0; j < c.length; j++) {
       const r = to(c.start + j);
-      const track = w.trackIndex.get(text(c.track, j)) ?? -1;
-      const market = w.marketIndex.get(text(c.market, j)) ?? -1;
-      const surfaceName = text(c.surface, j);
-      rows.key[r] = keyOf(w, track, market, surfaceName);
+      const campaign = ids.campaign.resolve(c.campaign, j);
+      const track = ids.track.resolve(c.track, j, campaign >= 0 ? m.campTrack[campaign] : -1);
+      const market = ids.market.resolve(c.market, j);
+      const surface = ids.surface.resolve(c.surface, j);
+      rows.key[r] = keyOfIndex(w, track, market, surface);
       rows.market[r] = market;
-      rows.surface[r] = SURFACES.get(surfaceName) ?? -1;
-      rows.campaign[r] = w.campaignIndex.get(text(c.campaign, j)) ?? -1;
-      rows.licensor[r] = w.licensorIndex.get(text(c.licensor, j)) ?? -1;
+      rows.surface[r] = surface;
+      rows.campaign[r] = campaign;
+      rows.licensor[r] = ids.licensor.resolve(c.licensor, j, track >= 0 ? m.trackLicensor[track] : -1);
       rows.boost[r] = c.boost[j];
       rows.share[r] = c.share[j];
       rows.upper[r] = c.upper[j];

@@ -94,10 +94,14 @@ const SURFACE_INDEX = new Map<string, number>(SAMPLE_SURFACES.map((s, i) => [s, 
 
 /** The world's key of a (track, market, surface), or -1 when the world has no such key. */
 export function keyOf(w: World, track: number, market: number, surface: string): number {
-  const s = SURFACE_INDEX.get(surface);
-  if (s === undefined || track < 0 || market < 0) return -1;
+  return keyOfIndex(w, track, market, SURFACE_INDEX.get(surface) ?? -1);
+}
+
+/** keyOf with the surface as its index in SAMPLE_SURFACES (-1: none). */
+export function keyOfIndex(w: World, track: number, market: number, surface: number): number {
+  if (surface < 0 || track < 0 || market < 0) return -1;
   const base = w.pairKey.get(track * w.model.markets.length + market);
-  return base === undefined ? -1 : base + s;
+  return base === undefined ? -1 : base + surface;
 }
 
 /** The truth of one flight day: expected organic exposure and every rate, per key and per group. */
