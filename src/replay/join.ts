@@ -34,7 +34,7 @@ export interface LoggedDay {
   rows: readonly LoggedRow[];
 }
 
-/** engagement_daily of the horizon, per (day offset, key, promoted). */
+/** engagement_daily of the horizon: promoted rows per (day offset, key); organic rows may come summed per (day, market, surface), their track ignored. */
 export interface OutcomeRow {
   day: number;
   track: string;

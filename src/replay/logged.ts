@@ -18,6 +18,8 @@ export interface SnapshotLog {
   day(date: string): Promise<LoggedDay | null>;
   /** the version read for a date, for the output */
   versionOf(date: string): string | null;
+  /** drops the days before `date` from memory (a later call for one of them reads it again) */
+  forgetBefore(date: string): void;
 }
 
 export async function openSnapshotLog(store: ObjectStore, dataset: string, fallbackMaxBoost: number): Promise<SnapshotLog> {
@@ -26,20 +28,24 @@ export async function openSnapshotLog(store: ObjectStore, dataset: string, fallb
     // oldest first: a later version of the same as-of (a forced rerun) replaced the earlier one
     if (v.complete && !v.rolled_back && v.as_of && /^\d{4}-\d{2}-\d{2}$/.test(v.as_of)) byAsOf.set(v.as_of, v.version);
   }
+  // by date: a served snapshot at scale 1 is ~100k rows, so only the horizons at hand stay in memory
   const cache = new Map<string, Promise<LoggedDay>>();
   return {
     versionOf: (date) => byAsOf.get(date) ?? null,
+    forgetBefore(date) {
+      for (const d of cache.keys()) if (d < date) cache.delete(d);
+    },
     async day(date) {
       const version = byAsOf.get(date);
       if (!version) return null;
-      let p = cache.get(version);
+      let p = cache.get(date);
       if (!p) {
         p = readVersionTable(store, dataset, version).then(({ manifest, table }) => {
           const holdout = manifest.allocation.holdout;
           const maxBoost = holdout?.boosts[holdout.boosts.length - 1] ?? fallbackMaxBoost;
           return loggedDay(table, `snapshot ${version}`, holdout && table.getChild('propensity') ? holdout.share : 0, maxBoost);
         });
-        cache.set(version, p);
+        cache.set(date, p);
       }
       return p;
     },

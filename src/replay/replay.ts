@@ -79,6 +79,7 @@ export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayRe
       const allocation = await replayedAllocation(opts, specPath, asOf, warehouse, log);
       const first = epochDay(asOf);
       const outcomes = await horizonOutcomes(warehouse, asOf, opts.horizonDays);
+      snapshots.forgetBefore(asOf);
       const logged: (LoggedDay | null)[] = [];
       for (let d = 0; d < opts.horizonDays; d++) logged.push(await snapshots.day(dateOf(first + d)));
       loggedDays.push(logged.filter((l) => l).length);
