@@ -2,6 +2,7 @@
 -- inputs and engagement features; columns and order are the contract of src/scoring/features.ts.
 -- Parameters: @as_of DATE, @window_days INT64 (engagement window [as_of - window_days, as_of)),
 -- @forecast_days INT64 (impressions of [as_of - forecast_days, as_of): the forecast's basis),
+-- @half_life_days FLOAT64 (recency weights of the window's counts, 0 = none),
 -- @markets ARRAY<STRING> (empty = every market; a task's share of markets otherwise).
 WITH targeted AS (
   SELECT
@@ -27,20 +28,28 @@ engagement AS (
     e.track_id,
     e.market,
     e.surface,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS impressions,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.streams AS FLOAT64), 0)) AS streams,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.skips AS FLOAT64), 0)) AS skips,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.saves AS FLOAT64), 0)) AS saves,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.completions AS FLOAT64), 0)) AS completions,
-    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS promoted_impressions,
-    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.streams AS FLOAT64), 0)) AS promoted_streams,
-    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.skips AS FLOAT64), 0)) AS promoted_skips,
-    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), CAST(e.saves AS FLOAT64), 0)) AS promoted_saves,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.impressions AS FLOAT64), 0)) AS impressions,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.streams AS FLOAT64), 0)) AS streams,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.skips AS FLOAT64), 0)) AS skips,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.saves AS FLOAT64), 0)) AS saves,
+    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.completions AS FLOAT64), 0)) AS completions,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.impressions AS FLOAT64), 0)) AS promoted_impressions,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.streams AS FLOAT64), 0)) AS promoted_streams,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.skips AS FLOAT64), 0)) AS promoted_skips,
+    SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.saves AS FLOAT64), 0)) AS promoted_saves,
     SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 28 DAY), CAST(e.streams AS FLOAT64), 0)) AS streams_28d,
     SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @forecast_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS recent_impressions
-  FROM {{engagement_daily}} AS e
-  WHERE e.event_date >= DATE_SUB(@as_of, INTERVAL GREATEST(@window_days, 28, @forecast_days) DAY)
-    AND e.event_date < @as_of
+  FROM (
+    -- recency weight of the window's counts: yesterday 1, halved every @half_life_days days
+    -- (0: every day of the window counts fully); the activity and forecast sums stay unweighted
+    SELECT
+      d.track_id, d.market, d.surface, d.event_date, d.promoted,
+      d.impressions, d.streams, d.skips, d.saves, d.completions,
+      IF(@half_life_days > 0, POW(0.5, (DATE_DIFF(@as_of, d.event_date, DAY) - 1) / @half_life_days), 1.0) AS w
+    FROM {{engagement_daily}} AS d
+    WHERE d.event_date >= DATE_SUB(@as_of, INTERVAL GREATEST(@window_days, 28, @forecast_days) DAY)
+      AND d.event_date < @as_of
+  ) AS e
   GROUP BY e.track_id, e.market, e.surface
 ),
 -- pacing: each campaign's promoted impressions so far in its flight, over every one of its targets

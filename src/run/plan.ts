@@ -148,7 +148,12 @@ export async function planRun(opts: RunOptions, journal: RunJournal): Promise<Ru
 
 /** The two feature queries of a run as of `asOf` (a task's bin of markets, or every market). */
 export function featureRequests(asOf: AsOf, spec: ScoringSpec, labels: Record<string, string>, markets?: string[]): QueryRequest[] {
-  const params = featureParams(asOf.date, { windowDays: spec.engagement.window_days, markets });
+  const params = featureParams(asOf.date, {
+    windowDays: spec.engagement.window_days,
+    forecastDays: spec.engagement.forecast_days,
+    halfLifeDays: spec.engagement.half_life_days,
+    markets,
+  });
   return FEATURE_QUERIES.map((name) => ({ name, sql: loadQuery(name), params, labels }));
 }
 

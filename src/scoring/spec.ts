@@ -25,6 +25,11 @@ const engagementSchema = z.strictObject({
   window_days: z.number().int().positive().default(28),
   /** days behind the impression forecast: the SQL sums them (@forecast_days), the kernel divides by them */
   forecast_days: z.number().int().positive().max(366).default(7),
+  /**
+   * recency weights of the window's engagement counts (the SQL's @half_life_days): yesterday counts
+   * 1, a day k days earlier 0.5^((k - 1) / half_life_days); 0: every day counts fully
+   */
+  half_life_days: nonNegative.default(0),
 });
 
 const priorSchema = z.strictObject({

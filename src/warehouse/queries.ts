@@ -26,6 +26,8 @@ export interface FeatureParamOptions {
   windowDays?: number;
   /** days of impressions behind the forecast, [as_of - forecast_days, as_of); default 7 */
   forecastDays?: number;
+  /** half-life in days of the engagement window's recency weights; 0 (default): every day counts fully */
+  halfLifeDays?: number;
   /** restrict to these markets (a task's share); empty or absent = every market */
   markets?: readonly string[];
 }
@@ -46,10 +48,15 @@ export function featureParams(asOf: string, opts: FeatureParamOptions = {}): Rec
   if (!Number.isInteger(forecastDays) || forecastDays < 1 || forecastDays > 366) {
     throw new UsageError(`forecast_days must be an integer from 1 to 366, got ${forecastDays}`);
   }
+  const halfLifeDays = opts.halfLifeDays ?? 0;
+  if (!(Number.isFinite(halfLifeDays) && halfLifeDays >= 0)) {
+    throw new UsageError(`half_life_days must be a number >= 0, got ${halfLifeDays}`);
+  }
   return {
     as_of: { type: 'DATE', value: date },
     window_days: { type: 'INT64', value: windowDays },
     forecast_days: { type: 'INT64', value: forecastDays },
+    half_life_days: { type: 'FLOAT64', value: halfLifeDays },
     markets: { type: 'ARRAY<STRING>', value: [...(opts.markets ?? [])] },
   };
 }

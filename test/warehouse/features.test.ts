@@ -6,6 +6,9 @@ import { openWarehouse } from '../../src/warehouse/open.ts';
 import { featureParams, loadQuery } from '../../src/warehouse/queries.ts';
 import type { Warehouse } from '../../src/warehouse/port.ts';
 import { tempDir, writeFixture, type Fixture, type Row } from './fixtures.ts';
+import { featureRequests } from '../../src/run/plan.ts';
+import { parseAsOf } from '../../src/run/as-of.ts';
+import { parseSpec } from '../../src/scoring/spec.ts';
 
 const AS_OF = '2026-03-10';
 const HOSTILE = "x'; DROP TABLE campaigns; --";
@@ -84,7 +87,7 @@ const FIXTURE: Fixture = {
 };
 
 /** An independent, row-by-row reading of the feature contract (src/scoring/features.ts). */
-function referenceCandidates(f: Fixture, asOf: string, windowDays: number, markets: string[] = [], forecastDays = 7): Record<string, unknown>[] {
+function referenceCandidates(f: Fixture, asOf: string, windowDays: number, markets: string[] = [], forecastDays = 7, halfLifeDays = 0): Record<string, unknown>[] {
   const day = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
   const a = day(asOf);
   const camp = new Map(f.campaigns!.map((c) => [c.campaign_id as string, c]));
@@ -106,6 +109,9 @@ function referenceCandidates(f: Fixture, asOf: string, windowDays: number, marke
       .filter((e) => e.promoted && e.track_id === c.track_id && targets.has(`${e.market}|${e.surface}`) && day(e.event_date as string) >= since && day(e.event_date as string) < a)
       .reduce((acc, e) => acc + (e.impressions as number), 0);
     const sum = (rs: Row[], col: string) => rs.reduce((s, e) => s + (e[col] as number), 0);
+    // the window's counts weighted by recency: yesterday 1, halved every halfLifeDays days
+    const weight = (e: Row) => (halfLifeDays > 0 ? 0.5 ** ((a - day(e.event_date as string) - 1) / halfLifeDays) : 1);
+    const wsum = (rs: Row[], col: string) => rs.reduce((s, e) => s + weight(e) * (e[col] as number), 0);
     // pacing bounds: every unrestricted target's impressions over the forecast window
     const isRestricted = (m: unknown) => f.track_restrictions!.some((r) => r.track_id === c.track_id && r.market === m);
     const reach = target === null ? 0 : f.engagement_daily!
@@ -126,15 +132,15 @@ function referenceCandidates(f: Fixture, asOf: string, windowDays: number, marke
       commission_rate: c.commission_rate,
       daily_impression_target: c.daily_impression_target ?? -1,
       licensor_max_share: lic?.max_share ?? -1,
-      impressions: sum(win, 'impressions'),
-      streams: sum(win, 'streams'),
-      skips: sum(win, 'skips'),
-      saves: sum(win, 'saves'),
-      completions: sum(win, 'completions'),
-      promoted_impressions: sum(promo, 'impressions'),
-      promoted_streams: sum(promo, 'streams'),
-      promoted_skips: sum(promo, 'skips'),
-      promoted_saves: sum(promo, 'saves'),
+      impressions: wsum(win, 'impressions'),
+      streams: wsum(win, 'streams'),
+      skips: wsum(win, 'skips'),
+      saves: wsum(win, 'saves'),
+      completions: wsum(win, 'completions'),
+      promoted_impressions: wsum(promo, 'impressions'),
+      promoted_streams: wsum(promo, 'streams'),
+      promoted_skips: wsum(promo, 'skips'),
+      promoted_saves: wsum(promo, 'saves'),
       market_streams_28d: sum(rows.filter((e) => inDays(e, 28)), 'streams'),
       recent_impressions: sum(key.filter((e) => inDays(e, forecastDays)), 'impressions'),
       campaign_delivered: delivered,
@@ -212,6 +218,28 @@ for (const format of ['parquet', 'duckdb'] as const) {
       expect(rowsOf(await run('candidates', featureParams(AS_OF, { forecastDays: 3 })))).toEqual(referenceCandidates(FIXTURE, AS_OF, 28, [], 3));
     });
 
+    it('recency weights: half_life_days weighs the window\'s counts, and only them', async () => {
+      const flat = rowsOf(await run('candidates'));
+      const rows = rowsOf(await run('candidates', featureParams(AS_OF, { halfLifeDays: 7 })));
+      const ref = referenceCandidates(FIXTURE, AS_OF, 28, [], 7, 7);
+      expect(rows).toHaveLength(ref.length);
+      const weighted = ['impressions', 'streams', 'skips', 'saves', 'completions', 'promoted_impressions', 'promoted_streams', 'promoted_skips', 'promoted_saves'];
+      let moved = 0;
+      rows.forEach((r, i) => {
+        for (const [k, v] of Object.entries(ref[i])) {
+          if (typeof v === 'number') expect(r[k], k).toBeCloseTo(v, 9);
+          else expect(r[k], k).toBe(v);
+        }
+        for (const [k, v] of Object.entries(flat[i])) if (!weighted.includes(k)) expect(r[k], k).toBe(v);
+        if (r.impressions !== flat[i].impressions) moved++;
+      });
+      expect(moved).toBeGreaterThan(3);
+      // c_active SE radio: older days count less; the forecast's sum is not weighted
+      const radio = rows.find((r) => r.campaign_id === 'c_active' && r.market === 'SE' && r.surface === 'radio')!;
+      expect(radio.impressions as number).toBeLessThan(180);
+      expect(radio.recent_impressions).toBe(160);
+    });
+
     it('a shorter window moves only the window columns', async () => {
       const rows = rowsOf(await run('candidates', featureParams(AS_OF, { windowDays: 7 })));
       expect(rows).toEqual(referenceCandidates(FIXTURE, AS_OF, 7));
@@ -256,3 +284,14 @@ for (const format of ['parquet', 'duckdb'] as const) {
     });
   });
 }
+
+describe('the run\'s feature requests', () => {
+  it('carry the spec\'s engagement windows: forecast_days (the kernel divides by it) and half_life_days', () => {
+    const spec = parseSpec({ engagement: { window_days: 21, forecast_days: 14, half_life_days: 10 } }, '<test>');
+    for (const r of featureRequests(parseAsOf('2026-03-10'), spec, {})) {
+      expect(r.params.window_days).toEqual({ type: 'INT64', value: 21 });
+      expect(r.params.forecast_days).toEqual({ type: 'INT64', value: 14 });
+      expect(r.params.half_life_days).toEqual({ type: 'FLOAT64', value: 10 });
+    }
+  });
+});
