@@ -12,7 +12,7 @@ import { runCli, withTempDir } from '../support/cli.ts';
  */
 const AS_OF = '2026-11-20';
 const RECORDED = {
-  version: '20261120-ee82d08cc33f',
+  version: '20261120-21c5218d7b5a',
   shards: {
     'part-00000.arrow': '2127d94c0a45cb94882cfb1c6753cb2e97c24739b6d5927424ca8bcc8f645be6',
     'part-00001.arrow': '5545ddd71d5212b23872810a0f720cdbe1f32c436cfd48a82811088263c6ad59',
