@@ -158,6 +158,15 @@ describe('the report as a reader sees it', () => {
     expect(html).toContain('v1 was already published; its drift was gated by the run that published it.');
   });
 
+  it("a sharded task's drift covers its own markets only, and leaves the whole-output measures to the commit", () => {
+    const previous = { version: 'v1', asOf: '2026-11-19', rows: 30, byMarketSurface: [{ market: 'SE', surface: 'radio', rows: 10, promoted: 1 }, { market: 'US', surface: 'radio', rows: 20, promoted: 2 }] };
+    const html = renderRunReport(data({ result: result({ status: 'task-written' }), previous }));
+    expect(tableAfter(html, 'Drift against v1')[1]).toEqual(['rows', '10', '10', '+0.0%']);
+    expect(html).not.toContain('US/radio');
+    expect(html).not.toContain('score distribution of eligible rows');
+    expect(html).toContain('1 of 2 markets');
+  });
+
   it('index: dates and versions stay on one line', () => {
     expect(renderIndex([])).toContain('td{white-space:nowrap}');
   });

@@ -187,20 +187,29 @@ function driftSection(d: ReportData): string {
   if (!p) return d.result.version ? `<h2>Drift</h2><p>No previous version to compare with.</p>` : '';
   // an already published version finds itself in LATEST: comparing it with itself would show no drift, falsely reassuring
   if (p.version === d.result.version) return `<h2>Drift</h2><p>${esc(p.version)} was already published; its drift was gated by the run that published it.</p>`;
+  // a sharded task holds only its bin of markets: compare those, and leave the whole-output measures to the commit
+  const task = d.result.status === 'task-written';
+  const mine = new Set(d.byMarketSurface.map((x) => x.market));
+  const previousPairs = task ? p.byMarketSurface.filter((x) => mine.has(x.market)) : p.byMarketSurface;
+  const previousRows = task ? previousPairs.reduce((s, x) => s + x.rows, 0) : p.rows;
   const rows = d.result.rows || d.byMarketSurface.reduce((s, x) => s + x.rows, 0);
-  const change = p.rows > 0 ? (rows - p.rows) / p.rows : NaN;
-  const pairs = [...new Set([...p.byMarketSurface, ...d.byMarketSurface].map((x) => `${x.market}/${x.surface}`))].sort();
-  const before = new Map(p.byMarketSurface.map((x) => [`${x.market}/${x.surface}`, x.rows]));
+  const change = previousRows > 0 ? (rows - previousRows) / previousRows : NaN;
+  const pairs = [...new Set([...previousPairs, ...d.byMarketSurface].map((x) => `${x.market}/${x.surface}`))].sort();
+  const before = new Map(previousPairs.map((x) => [`${x.market}/${x.surface}`, x.rows]));
   const now = new Map(d.byMarketSurface.map((x) => [`${x.market}/${x.surface}`, x.rows]));
+  const note = task
+    ? `<p class="note">This task's ${mine.size} of ${new Set(p.byMarketSurface.map((x) => x.market)).size} markets, against the same markets of the previous version; the score distribution and the drift gates cover every market at the commit.</p>`
+    : '';
   return `<h2>Drift against ${esc(p.version)} (as of ${esc(p.asOf)})</h2>
-${table(['measure', 'previous', 'this run', 'change'], [
-  ['rows', p.rows, rows, Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${pct(change)}` : ''],
-  ['score PSI', '', d.psi ?? 'n/a', ''],
+${note}
+${table(['measure', 'previous', task ? 'this task' : 'this run', 'change'], [
+  ['rows', previousRows, rows, Number.isFinite(change) ? `${change >= 0 ? '+' : ''}${pct(change)}` : ''],
+  ['score PSI', '', task ? 'at the commit' : d.psi ?? 'n/a', ''],
 ])}
-${d.scoreAll && d.previousScoreShares ? scoreDrift(d.scoreAll, d.previousScoreShares, d.scoreLeftOut ?? 0, p.version) : ''}
-${barChart('rows per market and surface, previous and this run', 'candidate rows', pairs, [
+${!task && d.scoreAll && d.previousScoreShares ? scoreDrift(d.scoreAll, d.previousScoreShares, d.scoreLeftOut ?? 0, p.version) : ''}
+${barChart(`rows per market and surface, previous and this ${task ? 'task' : 'run'}`, 'candidate rows', pairs, [
   { name: `previous ${p.version}`, values: pairs.map((k) => before.get(k) ?? 0), color: '#c9c9c9' },
-  { name: 'this run', values: pairs.map((k) => now.get(k) ?? 0), color: '#3b6fb6' },
+  { name: task ? 'this task' : 'this run', values: pairs.map((k) => now.get(k) ?? 0), color: '#3b6fb6' },
 ])}`;
 }
 
