@@ -1,12 +1,17 @@
 /** `promoscore simulate`: the allocation judged in a world that answers back (docs/evaluation.md). */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
 import { DEFAULT_SAMPLE_AS_OF } from '../sample/generate.ts';
 import { BASELINES, DEFAULT_SPEC, simulate } from '../simulate/simulate.ts';
 import { renderSimulationReport } from '../simulate/report.ts';
 import { action } from './exit.ts';
+
+// The spec that ships with the package (src/cli or lib/cli → specs/), so that `simulate` works from any
+// directory, as `run` does.
+const PACKAGED_SPEC = fileURLToPath(new URL('../../specs/default.yaml', import.meta.url));
 
 function num(flag: string, v: string, lo: number, hi: number, integer = false): number {
   const n = Number(v);
@@ -70,7 +75,7 @@ breaches, campaign delivery, licensor concentration. Definitions: docs/evaluatio
       action(async (flags: SimulateFlags) => {
         const policies = flags.policies.split(',').map((s) => s.trim()).filter(Boolean);
         const result = await simulate({
-          specs: flags.spec.length ? flags.spec : [DEFAULT_SPEC],
+          specs: flags.spec.length ? flags.spec : [PACKAGED_SPEC],
           seed: flags.seed,
           scale: num('--scale', flags.scale, 0.001, 100),
           days: num('--days', flags.days, 1, 365, true),
