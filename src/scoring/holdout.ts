@@ -1,12 +1,17 @@
 /**
  * The randomized holdout (docs/snapshots.md, "Propensity"): a deterministic hash of (as-of, row key)
- * sends a spec-set share ε of eligible rows to a randomized boost, 1 or max_boost with probability
- * 1/2 each, whatever the LP decided; every row logs the probability of its published boost under
- * that design, so a counterfactual evaluation (replay) can weight outcomes without bias:
+ * sends a spec-set share ε of the **candidate** rows — eligible, and within the skip budget by the
+ * job's own pessimistic estimate (skip excess ≤ 0) — to a randomized boost, 1 or max_boost with
+ * probability 1/2 each, whatever the LP decided. A drawn boost thus never adds to a surface's skip
+ * budget what the LP was not allowed to spend (each candidate's excess is ≤ 0), so randomizing
+ * cannot push the listener guardrail over by the job's estimates. Every row logs the probability of
+ * its published boost under that design, so a counterfactual evaluation (replay) can weight
+ * outcomes without bias:
  *
- *   row outside the holdout, LP share s:   P = (1 − ε) + (ε/2 if s is 0 or 1, else 0)
- *   holdout row that drew d ∈ {0, 1}:       P = ε/2 + (1 − ε if the LP share equals d, else 0)
- *   ineligible row (upper = 0):             P = 1 (it is never boosted)
+ *   candidate outside the holdout, LP share s: P = (1 − ε) + (ε/2 if s is 0 or 1, else 0)
+ *   holdout row that drew d ∈ {0, 1}:           P = ε/2 + (1 − ε if the LP share equals d, else 0)
+ *   eligible row with skip excess > 0:          P = 1 (its boost is the LP's)
+ *   ineligible row (upper = 0):                 P = 1 (it is never boosted)
  *
  * The `share` column stays the LP's solution (so the LP and its certificate re-check from the
  * snapshot alone); only `boost`, what the ranker applies, carries the draw, and the HOLDOUT reason
@@ -19,6 +24,8 @@ import { Reason } from './reasons.ts';
 
 export interface HoldoutColumns {
   upper: Float64Array;
+  /** k⁺ − baseline − τ per row: only rows at or below 0 can be drawn */
+  skipExcess: Float64Array;
   share: Float64Array;
   /** updated in place for holdout rows */
   boost: Float32Array;
@@ -44,7 +51,7 @@ export function applyHoldout(share: number, maxBoost: number, asOf: string, keys
   if (n === 0) return { propensity, design };
   const h = rowKeyHashes(keys, design.seed);
   for (let r = 0; r < n; r++) {
-    if (!(cols.upper[r] > 0)) continue;
+    if (!(cols.upper[r] > 0) || !(cols.skipExcess[r] <= 0)) continue;
     const [member, draw] = uniformPair(h[r]);
     const s = cols.share[r];
     if (member < share) {

@@ -160,7 +160,7 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
   const boost = new Float32Array(n);
   for (let r = 0; r < n; r++) boost[r] = 1 + share[r] * k.boostRoom;
   const holdout = applyHoldout(spec.holdout.share, spec.allocation.max_boost, ctx.asOf,
-    [strings.track_id, strings.market, strings.surface, strings.campaign_id], { upper: out.upper, share, boost, reason: allocated.reason });
+    [strings.track_id, strings.market, strings.surface, strings.campaign_id], { upper: out.upper, skipExcess: out.skipExcess, share, boost, reason: allocated.reason });
   allocation.holdout = holdout.design;
 
   const perRow = (a: Float64Array) => {

@@ -17,6 +17,7 @@ function run(asOf: string, share = 0.05) {
     boost: col<Float32Array>('boost'),
     share: col<Float64Array>('share'),
     upper: col<Float64Array>('upper'),
+    skipExcess: col<Float64Array>('skip_excess'),
     reason: col<Uint32Array>('reason'),
     key: (r: number) => ['track_id', 'market', 'surface', 'campaign_id'].map((c) => String(t.getChild(c)!.get(r))).join('|'),
     n: t.numRows,
@@ -24,10 +25,12 @@ function run(asOf: string, share = 0.05) {
 }
 
 describe('the randomized holdout and its logged propensities', () => {
-  it('propensities are in (0, 1] and match the design row by row', () => {
+  it('propensities are in (0, 1] and match the design row by row; rows over the skip budget are never drawn', () => {
     const eps = 0.05;
     const r = run('2026-11-25', eps);
     let eligible = 0;
+    let overBudget = 0;
+    let candidates = 0;
     let held = 0;
     let drawnUp = 0;
     for (let i = 0; i < r.n; i++) {
@@ -42,6 +45,15 @@ describe('the randomized holdout and its logged propensities', () => {
       }
       eligible++;
       const s = r.share[i];
+      if (!(r.skipExcess[i] <= 0)) {
+        // over the skip budget by the job's own estimate: never drawn, its boost is the LP's
+        overBudget++;
+        expect(r.reason[i] & Reason.HOLDOUT).toBe(0);
+        expect(p).toBe(1);
+        expect(r.boost[i]).toBe(Math.fround(1 + s));
+        continue;
+      }
+      candidates++;
       if (r.reason[i] & Reason.HOLDOUT) {
         held++;
         // a holdout row's boost is drawn: 1 or the maximum, whatever the LP said
@@ -55,8 +67,10 @@ describe('the randomized holdout and its logged propensities', () => {
       }
     }
     expect(eligible).toBeGreaterThan(1000);
-    // about ε of eligible rows, drawn up about half the time (binomial slack)
-    expect(Math.abs(held / eligible - eps)).toBeLessThan(4 * Math.sqrt((eps * (1 - eps)) / eligible));
+    expect(overBudget).toBeGreaterThan(100);
+    expect(candidates).toBeGreaterThan(1000);
+    // about ε of the candidates, drawn up about half the time (binomial slack)
+    expect(Math.abs(held / candidates - eps)).toBeLessThan(4 * Math.sqrt((eps * (1 - eps)) / candidates));
     expect(Math.abs(drawnUp / held - 0.5)).toBeLessThan(4 * Math.sqrt(0.25 / held));
     expect(r.out.allocation.holdout).toEqual({
       share: eps, key: ['track_id', 'market', 'surface', 'campaign_id'], seed: 'holdout|2026-11-25', boosts: [1, 2], probabilities: [0.5, 0.5],
