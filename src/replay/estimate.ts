@@ -23,6 +23,13 @@ export interface HorizonEstimate {
   planned: number;
 }
 
+/** The estimate alone (what each bootstrap replicate needs): SNIPS where supported and matched, the direct method elsewhere. */
+export function horizonValue(rows: ReplayRows, groups: number, mult?: Float64Array): number {
+  const s = snips(rows, mult);
+  const useSnips = s.weightSum > 0;
+  return (useSnips ? s.value : 0) + direct(rows, groups, (i) => !useSnips || !supported(rows, i), mult).value;
+}
+
 export function estimateHorizon(rows: ReplayRows, groups: number, mult?: Float64Array): HorizonEstimate {
   const s = snips(rows, mult);
   const useSnips = s.weightSum > 0;

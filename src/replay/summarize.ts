@@ -4,7 +4,7 @@
  * once, so the total's interval accounts for horizons that share days.
  */
 import { bootstrap, percentileInterval } from './bootstrap.ts';
-import { estimateHorizon, type HorizonEstimate } from './estimate.ts';
+import { estimateHorizon, horizonValue, type HorizonEstimate } from './estimate.ts';
 import type { ReplayRows } from './rows.ts';
 
 export interface IntervalEstimate extends HorizonEstimate {
@@ -45,7 +45,7 @@ export function summarize(horizons: readonly ReplayRows[], opts: SummaryOptions)
   const point = horizons.map((rows) => estimateHorizon(rows, opts.groups));
   const total = addEstimates(point);
   const reps = bootstrap({ blocks: opts.blocks, replicates: opts.replicates, seed: opts.seed }, (mult) => {
-    const v = horizons.map((rows) => estimateHorizon(rows, opts.groups, mult).estimate);
+    const v = horizons.map((rows) => horizonValue(rows, opts.groups, mult));
     return [...v, v.reduce((a, b) => a + b, 0)];
   });
   const withCi = (e: HorizonEstimate, values: number[] | undefined): IntervalEstimate => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loggedDay } from '../../src/replay/logged.ts';
 import { bootstrap, percentileInterval, quantile } from '../../src/replay/bootstrap.ts';
 import { direct } from '../../src/replay/direct.ts';
-import { estimateHorizon } from '../../src/replay/estimate.ts';
+import { estimateHorizon, horizonValue } from '../../src/replay/estimate.ts';
 import { joinHorizon, keyWeight, newIndex, type LoggedRow } from '../../src/replay/join.ts';
 import { emptyRows, type ReplayRows } from '../../src/replay/rows.ts';
 import { snips } from '../../src/replay/snips.ts';
@@ -215,5 +215,19 @@ describe('loggedDay', () => {
 
   it('refuses a propensity outside (0, 1], naming the snapshot, the column and the row', () => {
     expect(() => loggedDay(snapshot([0.975, 0]), 'snapshot v', 0.05, 2)).toThrow(/snapshot v: column propensity is 0 at row 1 \(track_id=b market=SE surface=radio campaign_id=c\)/);
+  });
+});
+
+describe('horizonValue', () => {
+  it('is the estimate of estimateHorizon, with and without multiplicities', () => {
+    const rows = rowsOf([
+      { block: 0, group: 0, planned: 10, weight: 2, increment: 1, impressions: 5 },
+      { block: 1, group: 0, planned: 10, weight: 0, increment: 5, impressions: 5 },
+      { block: 2, group: 1, planned: 20, weight: NaN, increment: 0, impressions: 0 },
+      { block: 2, group: 1, planned: 0, weight: NaN, increment: -3, impressions: 30 },
+    ]);
+    expect(horizonValue(rows, 2)).toBe(estimateHorizon(rows, 2).estimate);
+    const m = Float64Array.from([2, 0, 1]);
+    expect(horizonValue(rows, 2, m)).toBe(estimateHorizon(rows, 2, m).estimate);
   });
 });
