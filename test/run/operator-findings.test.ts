@@ -106,7 +106,7 @@ describe('plan answers what run would do', () => {
   }, 120_000);
 
   it('says which gate would fail, from the count query', async () => {
-    const plan = await inPlanDir(['plan', '--as-of', '2026-11-21', '--scale', '0.6', '--json']);
+    const plan = await inPlanDir(['plan', '--as-of', '2026-11-21', '--scale', '0.15', '--json']);
     expect(plan.code, plan.stderr).toBe(0);
     const p = JSON.parse(plan.stdout);
     expect(p.already_published).toBe(false);
