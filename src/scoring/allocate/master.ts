@@ -48,16 +48,28 @@ export function solveMaster(c: ArrayLike<number>, a: ArrayLike<number>[], b: Arr
       }
     }
     if (enter < 0) break;
+    // Ratio test in two passes: the smallest ratio, then among the rows that tie with it the
+    // largest pivot element. Many rows have rhs 0 (the skip budgets), so ties are the rule, and a
+    // tiny pivot taken at a tie (a column barely touching a skip row) blows up the tableau until
+    // its reduced costs call a suboptimal vertex optimal. Under Bland's rule ties go to the lowest
+    // basic index instead, which is what keeps it from cycling.
     let leave = -1;
     let ratio = Infinity;
     for (let i = 0; i < m; i++) {
       const aij = t[(i + 1) * width + enter];
       if (aij > EPS) {
         const r = t[(i + 1) * width + rhs] / aij;
-        if (r < ratio - 1e-14 || (Math.abs(r - ratio) <= 1e-14 && leave >= 0 && basis[i] < basis[leave])) {
-          ratio = r;
-          leave = i;
-        }
+        if (r < ratio) ratio = r;
+      }
+    }
+    const tie = ratio + 1e-14 + 1e-12 * Math.abs(ratio);
+    let pivotSize = 0;
+    for (let i = 0; i < m; i++) {
+      const aij = t[(i + 1) * width + enter];
+      if (!(aij > EPS) || t[(i + 1) * width + rhs] / aij > tie) continue;
+      if (leave < 0 || (bland ? basis[i] < basis[leave] : aij > pivotSize)) {
+        leave = i;
+        pivotSize = aij;
       }
     }
     // Unbounded cannot happen (the convexity row bounds every column); stop defensively.
