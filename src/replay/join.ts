@@ -25,6 +25,7 @@ export interface LoggedRow {
   share: number;
   action: number;
   propensity: number;
+  /** the holdout could have drawn it: eligible, and a candidate of the holdout (docs/snapshots.md, "Propensity") */
   eligible: boolean;
 }
 

@@ -75,7 +75,9 @@ export function loggedDay(table: Table, name: string, holdoutShare: number, maxB
       share: share[r],
       action: room > 0 ? (boost[r] - 1) / room : 0,
       propensity: propensity ? propensity[r] : 1,
-      eligible: upper[r] > 0,
+      // the holdout draws only its candidates (eligible, within the skip budget): with ε > 0 every
+      // candidate logs a propensity below 1, an eligible row over the skip budget logs exactly 1
+      eligible: upper[r] > 0 && (!propensity || holdoutShare <= 0 || propensity[r] < 1),
     };
   }
   return { holdoutShare, rows };

@@ -213,6 +213,14 @@ describe('loggedDay', () => {
     ]);
   });
 
+  it('an eligible row that logs propensity 1 under a holdout (over the skip budget) cannot be drawn', () => {
+    const day = loggedDay(snapshot([0.975, 1]), 'snapshot v', 0.05, 2);
+    expect(day.rows.map((r) => r.eligible)).toEqual([true, false]);
+    // so a replayed 0 or 1 on it has no support unless it is the row's own share
+    expect(keyWeight(new Map([['c', 1]]), new Map([['c', day.rows[1]]]), 0.05)).toBeNaN();
+    expect(keyWeight(new Map([['c', 0.5]]), new Map([['c', day.rows[1]]]), 0.05)).toBe(1);
+  });
+
   it('refuses a propensity outside (0, 1], naming the snapshot, the column and the row', () => {
     expect(() => loggedDay(snapshot([0.975, 0]), 'snapshot v', 0.05, 2)).toThrow(/snapshot v: column propensity is 0 at row 1 \(track_id=b market=SE surface=radio campaign_id=c\)/);
   });
