@@ -1,8 +1,9 @@
 /**
  * `simulate`: a world that answers back (docs/evaluation.md). Every simulated day, for every
- * policy that has a job: the real job (runJob, the same spec and SQL) runs on that policy's world
- * as of the day and publishes to the policy's own store; the world reads the published snapshot
- * through the snapshot contract, the policy decides its boosts from it, the world serves the day,
+ * policy that has a job: the real job (runJob, the same spec and SQL) runs on a spec policy's world
+ * as of the day and publishes to the policy's own store, and the world reads the published snapshot
+ * through the snapshot contract; a baseline's job computes the same way without publishing
+ * (scoreOnly) and hands its rows over. The policy decides its boosts from them, the world serves the day,
  * draws outcomes from the truth and appends them to that policy's engagement_daily, so the next
  * day's features carry the consequences.
  */
