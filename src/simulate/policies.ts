@@ -3,7 +3,7 @@
  * published (eligibility, headroom and the job's estimates come from there), and the oracle, which
  * solves the job's LP with the world's true rates (docs/evaluation.md, "Policies").
  */
-import type { MarketProblem } from '../scoring/allocate/problem.ts';
+import { emptyMarketProblem, type MarketProblem } from '../scoring/allocate/problem.ts';
 import { solveMarket } from '../scoring/allocate/solve.ts';
 import type { PublishedRows } from './read-published.ts';
 import { SATURATION } from './serve.ts';
@@ -170,16 +170,7 @@ export function oracleProblems(w: World, rows: PublishedRows, truth: DayTruth, p
     }
     const kept = list.filter((r) => surfaceLocal.has(rows.surface[r]));
     const n = kept.length;
-    const p: MarketProblem = {
-      value: new Float64Array(n),
-      headroom: new Float64Array(n),
-      upper: new Float64Array(n),
-      skipExcess: new Float64Array(n),
-      surface: new Int32Array(n),
-      licensor: new Int32Array(n),
-      capacity: Float64Array.from(capacity),
-      licensorCap: new Float64Array(0),
-    };
+    const p: MarketProblem = emptyMarketProblem(n, Float64Array.from(capacity), new Float64Array(0));
     kept.forEach((r, i) => {
       const k = rows.key[r];
       const g = w.group[k];

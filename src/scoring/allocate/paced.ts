@@ -1,7 +1,7 @@
 /**
  * Campaign pacing bounds (../pacing.ts) as per-row bounds of a market's allocation LP.
  */
-import type { MarketProblem } from './problem.ts';
+import { emptyMarketProblem, type MarketProblem } from './problem.ts';
 
 /** Per row of the run, as shares of the row's headroom: x_r <= cap_r; the first floor_r of it is worth `penalty` more per impression. */
 export interface PacingRows {
@@ -40,14 +40,7 @@ export function pacedProblem(p: MarketProblem, pacing: PacingRows | undefined, f
   if (!bound) return p;
   const n = rows + pieces;
   const out = {
-    value: new Float64Array(n),
-    headroom: new Float64Array(n),
-    upper: new Float64Array(n),
-    skipExcess: new Float64Array(n),
-    surface: new Int32Array(n),
-    licensor: new Int32Array(n),
-    capacity: p.capacity,
-    licensorCap: p.licensorCap,
+    ...emptyMarketProblem(n, p.capacity, p.licensorCap),
     /** per extra piece (rows..n-1): the market row it belongs to */
     piece: new Int32Array(pieces),
   };

@@ -22,6 +22,20 @@ export interface MarketProblem {
   licensorCap: Float64Array;
 }
 
+/** A problem of n zeroed rows over the given constraints, for builders that fill the rows in place. */
+export function emptyMarketProblem(n: number, capacity: Float64Array, licensorCap: Float64Array): MarketProblem {
+  return {
+    value: new Float64Array(n),
+    headroom: new Float64Array(n),
+    upper: new Float64Array(n),
+    skipExcess: new Float64Array(n),
+    surface: new Int32Array(n),
+    licensor: new Int32Array(n),
+    capacity,
+    licensorCap,
+  };
+}
+
 /** Prices of the surface constraints; licensor prices follow from them in closed form. */
 export interface SurfacePrices {
   capacity: Float64Array;
