@@ -8,7 +8,8 @@
  */
 import { Rng } from './prng.ts';
 import { NULL_DAY, type SampleModel } from './model.ts';
-import { SURFACE_SKIP, SURFACE_TRAFFIC } from './markets.ts';
+import { SURFACE_SKIP } from './markets.ts';
+import { meanDailyImpressions } from './exposure.ts';
 
 export const ENGAGEMENT_CHUNK = 2048;
 
@@ -53,9 +54,6 @@ export class EngagementBuffer {
     this.n = 0;
   }
 }
-
-/** mean daily impressions of the most popular track in a market of weight 100 on a surface of traffic 1 */
-const BASE_IMPRESSIONS = 12000;
 
 /** The (track, market, surface) keys engagement is drawn for, with their true organic rates. */
 export interface EngagementKeys {
@@ -124,8 +122,7 @@ export function buildKeys(m: SampleModel, rng: Rng): EngagementKeys {
       k.track[i] = t;
       k.market[i] = mk;
       k.surface[i] = s;
-      const home = m.trackHome[t] === mk ? 3 : 1;
-      k.lambda[i] = BASE_IMPRESSIONS * m.trackPop[t] * (m.marketWeight[mk] / 100) * SURFACE_TRAFFIC[s] * home * rng.range(0.6, 1.4);
+      k.lambda[i] = meanDailyImpressions(m.trackPop[t], m.marketWeight[mk], s, m.trackHome[t] === mk) * rng.range(0.6, 1.4);
       const w = windows.get(pair * 3 + s);
       if (w) {
         k.promoFrom[i] = w[0];

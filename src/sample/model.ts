@@ -5,6 +5,7 @@
  */
 import { Rng, WeightedPicker, base62 } from './prng.ts';
 import { SAMPLE_MARKETS, SURFACE_TARGETED } from './markets.ts';
+import { meanDailyImpressions } from './exposure.ts';
 
 export const NULL_DAY = -2147483648;
 export const CAMPAIGN_STATUS = ['active', 'paused', 'ended'] as const;
@@ -54,6 +55,14 @@ export interface SampleModel {
   restrictMarket: Int32Array;
   restrictReason: Int32Array;
 }
+
+/**
+ * a campaign's daily target as a share of its keys' mean organic exposure: below the ≈ 0.85 that full
+ * boost delivers, so most fit even on keys whose exposure draws low (×0.6–1.4 per key)
+ */
+const TARGET_SHARE = [0.2, 0.6] as const;
+/** share of targeted campaigns asking for 1.5–4× what their keys can get */
+const TARGET_OVER_AMBITIOUS = 0.2;
 
 export interface ModelOptions {
   scale: number;
@@ -217,6 +226,28 @@ export function buildModel(opts: ModelOptions): SampleModel {
   };
   for (let i = 0; i < tc.length; i++) if (ts[i] === ts[0] && rr.chance(0.03)) addRestriction(campTrack[tc[i]], tm[i]);
   for (let i = 0; i < Math.round(nT * 0.05); i++) addRestriction(rr.int(0, nT - 1), marketPicker.pick(rr));
+
+  // daily targets sized to what the campaign's own keys can get: a promotion program asks for a share
+  // of the promoted response at full boost (≈ O · b, b = 1 at the default max boost 2; saturation makes
+  // it ≈ 0.85 · O), with O the mean organic exposure summed over its targets that are not restricted;
+  // a minority is over-ambitious, so pacing falls behind too.
+  // Whether a campaign has a target was drawn above; the size is drawn here, from a stream of its own.
+  const rct = root.fork('campaign-targets');
+  const reach = new Float64Array(nC);
+  const nM = markets.length;
+  const blocked = new Set<number>();
+  for (let i = 0; i < rtk.length; i++) blocked.add(rtk[i] * nM + rmk[i]);
+  for (let i = 0; i < tc.length; i++) {
+    const t = campTrack[tc[i]];
+    if (blocked.has(t * nM + tm[i])) continue;
+    reach[tc[i]] += meanDailyImpressions(trackPop[t], marketWeight[tm[i]], ts[i], trackHome[t] === tm[i]);
+  }
+  for (let c = 0; c < nC; c++) {
+    if (!Number.isFinite(campTarget[c])) continue;
+    const share = rct.chance(TARGET_OVER_AMBITIOUS) ? rct.range(1.5, 4) : rct.range(TARGET_SHARE[0], TARGET_SHARE[1]);
+    // a campaign with nothing it could deliver keeps its drawn target: no sizing can make it feasible
+    if (reach[c] > 0 && licensorStatus[trackLicensor[campTrack[c]]] === 0) campTarget[c] = Math.max(1, Math.round(share * reach[c]));
+  }
 
   if (opts.coldStartShare !== undefined) {
     // drawn last, from a stream of its own, so every other entity stays as without the option
