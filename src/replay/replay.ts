@@ -4,6 +4,7 @@
  * uses) give the replayed allocation; the warehouse's engagement in [d, d+h) and the snapshots
  * served on those days give the log; the estimators (pure, in this folder) value the allocation.
  */
+import { dateOf, dayNumber } from '../core/dates.ts';
 import { InputDataError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../observability/log.ts';
 import { extractAndValidate } from '../run/extract.ts';
@@ -51,9 +52,6 @@ export interface ReplayResult {
   total: IntervalEstimate;
 }
 
-const DAY_MS = 86_400_000;
-const epochDay = (date: string) => Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
-const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
 export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayResult> {
   const settings = resolveSettings({ job: opts.job, set: opts.set, warehouse: opts.warehouse, store: opts.store, dataset: opts.dataset });
@@ -77,7 +75,7 @@ export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayRe
     const loggedDays: number[] = [];
     for (const asOf of opts.asOfs) {
       const allocation = await replayedAllocation(opts, specPath, asOf, warehouse, log);
-      const first = epochDay(asOf);
+      const first = dayNumber(asOf);
       const outcomes = await horizonOutcomes(warehouse, asOf, opts.horizonDays);
       snapshots.forgetBefore(asOf);
       const logged: (LoggedDay | null)[] = [];
@@ -135,7 +133,7 @@ function allocationRows(table: Table): AllocationRow[] {
 
 /** engagement_daily in [d, d+h): sql/replay_outcomes.sql, bound with the feature queries' parameters. */
 async function horizonOutcomes(warehouse: Warehouse, asOf: string, days: number): Promise<OutcomeRow[]> {
-  const end = dateOf(epochDay(asOf) + days);
+  const end = dateOf(dayNumber(asOf) + days);
   const { table } = await warehouse.query({
     name: 'replay_outcomes',
     sql: loadQuery('replay_outcomes'),
@@ -143,7 +141,7 @@ async function horizonOutcomes(warehouse: Warehouse, asOf: string, days: number)
     labels: { job: 'replay', as_of: asOf },
   });
   const name = 'engagement_daily';
-  if (table.numRows === 0) throw new InputDataError(`${name}: no rows from ${asOf} to ${dateOf(epochDay(asOf) + days - 1)}: nothing to replay on (--as-of ${asOf}, --horizon ${days})`);
+  if (table.numRows === 0) throw new InputDataError(`${name}: no rows from ${asOf} to ${dateOf(dayNumber(asOf) + days - 1)}: nothing to replay on (--as-of ${asOf}, --horizon ${days})`);
   const [track, market, surface] = ['track_id', 'market', 'surface'].map((c) => stringColumn(table, name, c));
   const [day, promoted, impressions, saves] = ['day', 'promoted', 'impressions', 'saves'].map((c) => numericColumn(table, name, c));
   const out: OutcomeRow[] = new Array(table.numRows);

@@ -4,6 +4,7 @@
  * impressions (the response's noise included, the binomial outcome noise not), so `none` has zero
  * increment by construction and two policies differ only by what they decided.
  */
+import { dateOf } from '../core/dates.ts';
 import { NULL_DAY } from '../sample/model.ts';
 import type { PublishedRows } from './read-published.ts';
 import { SATURATION, type Served } from './serve.ts';
@@ -192,7 +193,7 @@ export class PolicyMetrics {
     this.groupDays += groupDays;
     if (job !== 'published' && job !== 'none') this.jobFailures++;
     const rec: DayRecord = {
-      day: new Date(truth.day * 86_400_000).toISOString().slice(0, 10),
+      day: dateOf(truth.day),
       incremental_saves: round(incSaves),
       incremental_streams: round(incStreams),
       revenue: round(revenue),

@@ -25,7 +25,8 @@ import { allocateRows, drawOutcomes } from './outcomes.ts';
 import { greedyShares, oracleShares, uniformShares, type PolicyParams } from './policies.ts';
 import { readPublished, rowsOfOutput, type PublishedRows } from './read-published.ts';
 import { serveDay, type Served } from './serve.ts';
-import { HISTORY_DAYS, buildWorld, dateOf, dayTruth, type DayTruth, type World, type WorldOptions } from './world.ts';
+import { dateOf } from '../core/dates.ts';
+import { HISTORY_DAYS, buildWorld, dayTruth, type DayTruth, type World, type WorldOptions } from './world.ts';
 
 export const BASELINES = ['uniform', 'greedy', 'none', 'oracle'] as const;
 export const DEFAULT_SPEC = 'specs/default.yaml';

@@ -4,6 +4,7 @@
  * what all of that is on a given flight day (expected organic exposure, drifted rates).
  * See docs/evaluation.md, "The world".
  */
+import { dayNumber } from '../core/dates.ts';
 import { buildKeys, dayFactor, releaseRamp, type EngagementKeys } from '../sample/engagement.ts';
 import { buildModel, type SampleModel } from '../sample/model.ts';
 import { Rng } from '../sample/prng.ts';
@@ -25,7 +26,6 @@ export interface WorldOptions {
 
 /** Days of generated history before the flight. */
 export const HISTORY_DAYS = 35;
-const DAY_MS = 86_400_000;
 
 export interface World {
   opts: WorldOptions;
@@ -46,14 +46,6 @@ export interface World {
   /** per group: surface_capacity.daily_impressions and max_promoted_share (set by the engine's table) */
   dailyImpressions: Float64Array;
   maxPromotedShare: Float64Array;
-}
-
-export function dayNumber(date: string): number {
-  return Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
-}
-
-export function dateOf(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
 export function buildWorld(opts: WorldOptions): World {
