@@ -15,7 +15,7 @@ import { scoreInputs } from '../run/score-inputs.ts';
 import { numericColumn, stringColumn } from '../scoring/kernels/columns.ts';
 import { loadSpec } from '../scoring/spec.ts';
 import { openStore } from '../store/open.ts';
-import { openWarehouse } from '../warehouse/open.ts';
+import { openJobWarehouse } from '../warehouse/open.ts';
 import { featureParams, loadQuery } from '../warehouse/queries.ts';
 import type { Warehouse } from '../warehouse/port.ts';
 import type { Table } from 'apache-arrow';
@@ -58,15 +58,7 @@ export async function replay(opts: ReplayOptions, log: Logger): Promise<ReplayRe
   if (!settings.warehouse) throw new UsageError('--warehouse: replay needs a warehouse with engagement history (duckdb:FILE, parquet:DIR or bigquery://PROJECT/DATASET)');
   const specPath = opts.spec ?? settings.job.spec;
   const spec = loadSpec(specPath);
-  const warehouse = await openWarehouse(settings.warehouse, {
-    jobName: settings.job.name,
-    location: settings.job.bigquery.location,
-    maximumBytesBilled: settings.job.bigquery.maximum_bytes_billed,
-    scratchDataset: settings.job.bigquery.scratch_dataset,
-    labels: settings.job.bigquery.labels,
-    log,
-    memoryLimit: process.env.PROMOSCORE_DUCKDB_MEMORY_LIMIT ?? '700MB',
-  });
+  const warehouse = await openJobWarehouse(settings.warehouse, settings.job, { log });
   const store = await openStore(settings.store);
   try {
     const snapshots = await openSnapshotLog(store, settings.dataset, spec.allocation.max_boost);

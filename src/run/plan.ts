@@ -5,7 +5,7 @@ import type { JobConfig } from '../config/job.ts';
 import { withSettings } from '../config/overrides.ts';
 import { resolveConfig, withFlags } from '../config/resolve.ts';
 import { loadSpec, specHash, type ScoringSpec } from '../scoring/spec.ts';
-import { openWarehouse } from '../warehouse/open.ts';
+import { openJobWarehouse } from '../warehouse/open.ts';
 import { FEATURE_QUERIES, featureParams, loadQuery } from '../warehouse/queries.ts';
 import type { InputTableInfo, QueryRequest, Warehouse } from '../warehouse/port.ts';
 import { ensureDefaultSample } from '../sample/default.ts';
@@ -90,18 +90,7 @@ export async function planRun(opts: RunOptions, journal: RunJournal): Promise<Ru
   const warehouseUri = handle?.uri ?? settings.warehouse ?? (await defaultSample(asOf, opts.scale, journal, log));
   const store = await openStore(settings.store);
   journal.storeUri = store.uri;
-  const warehouse = handle ?? await openWarehouse(warehouseUri, {
-    jobName: job.name,
-    runId: journal.runId,
-    location: job.bigquery.location,
-    maximumBytesBilled: job.bigquery.maximum_bytes_billed,
-    scratchDataset: job.bigquery.scratch_dataset,
-    labels: job.bigquery.labels,
-    log,
-    // the embedded engine's own budget: without it DuckDB takes up to 80% of RAM for the aggregation,
-    // and the run's peak is DuckDB's plus the Arrow tables'
-    memoryLimit: process.env.PROMOSCORE_DUCKDB_MEMORY_LIMIT ?? '700MB',
-  });
+  const warehouse = handle ?? await openJobWarehouse(warehouseUri, job, { runId: journal.runId, log });
   journal.warehouseUri = warehouse.uri;
   const close = async () => {
     // a handed-in warehouse belongs to the caller (the simulator runs many days on one)

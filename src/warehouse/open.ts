@@ -3,6 +3,8 @@ import { parseWarehouseUri, type WarehouseTarget } from '../config/uri.ts';
 import { DuckDBWarehouse } from './duckdb/warehouse.ts';
 import type { Warehouse } from './port.ts';
 import type { BigQueryWarehouseOptions } from './bigquery/warehouse.ts';
+import type { JobConfig } from '../config/job.ts';
+import type { Logger } from '../observability/log.ts';
 
 /** Options of every adapter; each takes the ones it knows (BigQuery: job name, run id, location, limits, scratch dataset, labels). */
 export interface OpenWarehouseOptions extends BigQueryWarehouseOptions {
@@ -25,4 +27,22 @@ export async function openWarehouse(uri: string | WarehouseTarget, opts: OpenWar
   // loaded on demand: the Google clients stay off the embedded path's start-up
   const { openBigQueryWarehouse } = await import('./bigquery/warehouse.ts');
   return openBigQueryWarehouse(target, opts);
+}
+
+/**
+ * Opens a job's warehouse with the job's BigQuery settings (location, byte limit, scratch dataset,
+ * labels) and the embedded engine's memory budget: without it DuckDB takes up to 80% of RAM for the
+ * aggregation, and a run's peak is DuckDB's plus the Arrow tables'.
+ */
+export function openJobWarehouse(uri: string | WarehouseTarget, job: JobConfig, ctx: { runId?: string; log?: Logger } = {}): Promise<Warehouse> {
+  return openWarehouse(uri, {
+    jobName: job.name,
+    runId: ctx.runId,
+    location: job.bigquery.location,
+    maximumBytesBilled: job.bigquery.maximum_bytes_billed,
+    scratchDataset: job.bigquery.scratch_dataset,
+    labels: job.bigquery.labels,
+    log: ctx.log,
+    memoryLimit: process.env.PROMOSCORE_DUCKDB_MEMORY_LIMIT ?? '700MB',
+  });
 }

@@ -9,19 +9,13 @@ import { dirname } from 'node:path';
 import { parseNotifyUri } from '../../config/uri.ts';
 import { InfraError } from '../../core/errors.ts';
 import { openStore } from '../../store/open.ts';
-import { openWarehouse } from '../../warehouse/open.ts';
+import { openJobWarehouse } from '../../warehouse/open.ts';
 import type { JobConfig } from '../../config/job.ts';
 
 /** The warehouse answers a metadata question about every input table (no query is billed). */
 export async function probeWarehouse(uri: string | undefined, job: JobConfig): Promise<string> {
   if (uri === undefined) return 'the generated sample (DuckDB, written under ./.promoscore/sample on first run)';
-  const warehouse = await openWarehouse(uri, {
-    jobName: job.name,
-    location: job.bigquery.location,
-    maximumBytesBilled: job.bigquery.maximum_bytes_billed,
-    scratchDataset: job.bigquery.scratch_dataset,
-    labels: job.bigquery.labels,
-  });
+  const warehouse = await openJobWarehouse(uri, job);
   try {
     const tables = await warehouse.describeInputs();
     const rows = tables.reduce((s, t) => s + t.rows, 0);
