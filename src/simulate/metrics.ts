@@ -5,6 +5,7 @@
  * increment by construction and two policies differ only by what they decided.
  */
 import { dateOf } from '../core/dates.ts';
+import { SAMPLE_SURFACES } from '../sample/markets.ts';
 import { NULL_DAY } from '../sample/model.ts';
 import type { PublishedRows } from './read-published.ts';
 import { SATURATION, type Served } from './serve.ts';
@@ -49,8 +50,6 @@ export interface DeliveryRules {
   minTrackAgeDays: number;
 }
 
-export const DEFAULT_DELIVERY_RULES: DeliveryRules = { maxBoost: 2, minTrackAgeDays: 30 };
-
 /** Whether campaign c runs on day d (active status, within its dates). */
 function campaignActive(w: World, c: number, d: number): boolean {
   const m = w.model;
@@ -75,7 +74,6 @@ export function deliverableCapacity(w: World, truth: DayTruth, rules: DeliveryRu
   for (let i = 0; i < m.restrictTrack.length; i++) restricted.add(m.restrictTrack[i] * nM + m.restrictMarket[i]);
   const b = rules.maxBoost - 1;
   const full = b > 0 ? SATURATION * (1 - Math.exp(-b / SATURATION)) : 0;
-  const surfaces = ['radio', 'autoplay', 'mix'];
   for (let i = 0; i < m.targetCampaign.length; i++) {
     const c = m.targetCampaign[i];
     if (!Number.isFinite(m.campTarget[c]) || !campaignActive(w, c, truth.day)) continue;
@@ -83,7 +81,7 @@ export function deliverableCapacity(w: World, truth: DayTruth, rules: DeliveryRu
     const mk = m.targetMarket[i];
     if (m.licensorStatus[m.trackLicensor[t]] !== 0 || restricted.has(t * nM + mk)) continue;
     if (truth.day - m.trackRelease[t] < rules.minTrackAgeDays) continue;
-    const k = keyOf(w, t, mk, surfaces[m.targetSurface[i]]);
+    const k = keyOf(w, t, mk, SAMPLE_SURFACES[m.targetSurface[i]]);
     if (k < 0 || !(truth.organic[k] > 0)) continue;
     out[c] += Math.min(truth.capacity[w.group[k]], truth.organic[k] * full);
   }
@@ -121,7 +119,7 @@ export class PolicyMetrics {
   constructor(
     name: string,
     w: World,
-    rules: DeliveryRules = DEFAULT_DELIVERY_RULES,
+    rules: DeliveryRules,
   ) {
     this.name = name;
     this.w = w;

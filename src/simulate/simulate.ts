@@ -15,6 +15,7 @@ import { silentLogger } from '../observability/log.ts';
 import { runJob } from '../run/run-job.ts';
 import { scoreOnly } from '../run/score-only.ts';
 import { generateSample } from '../sample/generate.ts';
+import { SAMPLE_SURFACES } from '../sample/markets.ts';
 import { loadSpec, type ScoringSpec } from '../scoring/spec.ts';
 import { openStore } from '../store/open.ts';
 import type { ObjectStore } from '../store/port.ts';
@@ -126,7 +127,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
     engine = await SimulationEngine.open(sampleDir, { tracks: world.model.trackIds, markets: world.model.markets });
     for (const [market, surface, daily, share] of await engine.rows('SELECT market, surface, daily_impressions, max_promoted_share FROM world.main.surface_capacity')) {
       const mi = world.marketIndex.get(String(market));
-      const si = ['radio', 'autoplay', 'mix'].indexOf(String(surface));
+      const si = (SAMPLE_SURFACES as readonly string[]).indexOf(String(surface));
       if (mi === undefined || si < 0) continue;
       world.dailyImpressions[mi * 3 + si] = Number(daily);
       world.maxPromotedShare[mi * 3 + si] = Number(share);
