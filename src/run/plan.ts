@@ -72,6 +72,12 @@ export function resolveSettings(opts: Pick<RunOptions, 'job' | 'set' | 'warehous
   return withFlags(withSettings(config.job, opts.set ?? [], { qualitySchema: QualityConfigSchema }), opts);
 }
 
+/** What a job scores and gates with: its spec (or the --spec file) and hash, and its quality settings. */
+export function jobRules(job: JobConfig, specFile: string | undefined): { spec: ScoringSpec; specHash: string; quality: QualityConfig } {
+  const spec = loadSpec(specFile ?? job.spec);
+  return { spec, specHash: specHash(spec), quality: QualityConfigSchema.parse(job.quality ?? {}) };
+}
+
 export async function planRun(opts: RunOptions, journal: RunJournal): Promise<RunPlan> {
   const settings = resolveSettings(opts);
   const { job, dataset } = settings;
@@ -82,9 +88,7 @@ export async function planRun(opts: RunOptions, journal: RunJournal): Promise<Ru
   journal.dataset = dataset;
   journal.asOf = asOf.text;
   const log = journal.log.child({ run_id: journal.runId, job: job.name, dataset, as_of: asOf.text });
-  const spec = loadSpec(opts.spec ?? job.spec);
-  const specH = specHash(spec);
-  const quality = QualityConfigSchema.parse(job.quality ?? {});
+  const { spec, specHash: specH, quality } = jobRules(job, opts.spec);
 
   const handle = opts.warehouseHandle;
   const warehouseUri = handle?.uri ?? settings.warehouse ?? (await defaultSample(asOf, opts.scale, journal, log));

@@ -1,8 +1,6 @@
 import type { Table } from 'apache-arrow';
 import type { Logger } from '../observability/log.ts';
-import { QualityConfigSchema } from '../quality/config.ts';
 import { runSchemaGate } from '../quality/input.ts';
-import { loadSpec, specHash } from '../scoring/spec.ts';
 import type { AllocationSection } from '../snapshot/contract.ts';
 import type { StageTiming } from '../observability/stages.ts';
 import type { Warehouse } from '../warehouse/port.ts';
@@ -10,7 +8,7 @@ import { parseAsOf } from './as-of.ts';
 import { extractAndValidate } from './extract.ts';
 import { RunJournal, type GateResults } from './journal.ts';
 import { gateOutput } from './output-gates.ts';
-import { featureRequests, resolveSettings } from './plan.ts';
+import { featureRequests, jobRules, resolveSettings } from './plan.ts';
 import { scoreInputs } from './score-inputs.ts';
 
 /**
@@ -49,15 +47,14 @@ export async function scoreOnly(opts: ScoreOnlyOptions, log: Logger): Promise<Sc
   const settings = resolveSettings({ job: opts.job, set: opts.set, dataset: opts.dataset });
   const { job, dataset } = settings;
   const asOf = parseAsOf(opts.asOf);
-  const spec = loadSpec(opts.spec ?? job.spec);
-  const quality = QualityConfigSchema.parse(job.quality ?? {});
+  const { spec, specHash, quality } = jobRules(job, opts.spec);
   const journal = new RunJournal(log);
   try {
     const warehouse = opts.warehouse;
     const labels = { job: job.name, run_id: journal.runId, as_of: asOf.text };
     const schema = await journal.clock.time('plan', () => runSchemaGate({ warehouse, log, config: quality }));
     const plan = {
-      warehouse, log, asOf, quality, schema, spec, dataset, specHash: specHash(spec),
+      warehouse, log, asOf, quality, schema, spec, dataset, specHash,
       requests: featureRequests(asOf, spec, labels),
       warm: opts.warmStart ? { allocation: opts.warmStart } : null,
     };
