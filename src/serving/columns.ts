@@ -1,6 +1,6 @@
 import { DataType, Precision, tableFromIPC, type Data, type Table } from 'apache-arrow';
 import { CorruptSnapshotError } from '../core/errors.ts';
-import { SNAPSHOT_COLUMNS, type ShardEntry } from '../snapshot/contract.ts';
+import { OPTIONAL_SNAPSHOT_COLUMNS, SNAPSHOT_COLUMNS, type ShardEntry } from '../snapshot/contract.ts';
 
 /**
  * One record batch of a shard, as the raw buffers the index reads: no row is ever boxed. The
@@ -56,15 +56,12 @@ function typeMatches(t: DataType, want: ContractType): boolean {
   }
 }
 
-/** Columns a snapshot may lack (older versions), with their type when present. */
-const OPTIONAL_COLUMNS = [['propensity', 'float32']] as const;
-
 /** Throws CorruptSnapshotError unless every contract column is present with its contract type, and every optional one present has its type. */
 export function checkSchema(shard: string, table: Table): void {
-  for (const [name, want] of [...SNAPSHOT_COLUMNS, ...OPTIONAL_COLUMNS]) {
+  for (const [name, want] of [...SNAPSHOT_COLUMNS, ...OPTIONAL_SNAPSHOT_COLUMNS]) {
     const field = table.schema.fields.find((f) => f.name === name);
     if (!field) {
-      if (OPTIONAL_COLUMNS.some(([n]) => n === name)) continue;
+      if (OPTIONAL_SNAPSHOT_COLUMNS.some(([n]) => n === name)) continue;
       throw new CorruptSnapshotError(`${shard}: contract column "${name}" is missing`);
     }
     if (!typeMatches(field.type, want)) {

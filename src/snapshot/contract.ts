@@ -22,6 +22,9 @@ export const SNAPSHOT_COLUMNS = [
   ['reason', 'uint32'],
 ] as const;
 
+/** Contract columns a snapshot may lack (versions that predate them), with their type when present. */
+export const OPTIONAL_SNAPSHOT_COLUMNS = [['propensity', 'float32']] as const;
+
 export const paths = {
   versionDir: (dataset: string, version: string) => `${dataset}/versions/${version}/`,
   shard: (dataset: string, version: string, file: string) => `${dataset}/versions/${version}/${file}`,
