@@ -98,7 +98,7 @@ breaches, campaign delivery, licensor concentration. Definitions: docs/evaluatio
           const names = Object.keys(result.policies);
           const lines = names.map((n) => {
             const p = result.policies[n];
-            return `  ${n.padEnd(14)} saves ${p.incremental_saves.toFixed(0).padStart(10)}  streams ${p.incremental_streams.toFixed(0).padStart(11)}  revenue ${p.revenue.toFixed(0).padStart(9)}  promoted skip ${p.promoted_skip_rate.toFixed(4)}  breaches ${(p.breach_share * 100).toFixed(1)}%  paced ${(p.paced_within_15pct * 100).toFixed(1)}% of ${p.campaigns_capacity_allows}`;
+            return `  ${n.padEnd(14)} saves ${p.incremental_saves.toFixed(0).padStart(10)}  streams ${p.incremental_streams.toFixed(0).padStart(11)}  revenue ${p.revenue.toFixed(0).padStart(9)}  promoted skip ${p.promoted_skip_rate.toFixed(4)}  breaches ${(p.breach_share * 100).toFixed(1)}%  paced ${(p.paced_within_15pct * 100).toFixed(1)}% of ${p.campaigns_capacity_allows} (${(p.paced_within_15pct_guardrail_allows * 100).toFixed(1)}% of ${p.campaigns_guardrail_allows} within the guardrail)`;
           });
           process.stdout.write(`simulated ${w.days} days at scale ${w.scale} (seed ${w.seed}) in ${result.seconds.total.toFixed(1)} s\n${lines.join('\n')}\nreport: ${file}\n`);
         }

@@ -41,6 +41,15 @@ export interface PolicySummary {
   campaigns_with_target: number;
   /** campaigns with a target, active on some flight day, whose target × active days fits their deliverable capacity */
   campaigns_capacity_allows: number;
+  /** of those, the campaigns whose targets could take it within the listener guardrail, each on its own (see deliverableCapacity) */
+  campaigns_guardrail_allows: number;
+  /** of those, the share delivered within ±15% */
+  paced_within_15pct_guardrail_allows: number;
+  /** of the capacity-allows campaigns, delivered below −15% / above +15% of target × active days */
+  campaigns_under_delivered: number;
+  campaigns_over_delivered: number;
+  /** of those, the median of delivered / (target × active days) */
+  delivery_ratio_median: number;
   job_failures: number;
 }
 
@@ -65,8 +74,11 @@ function campaignActive(w: World, c: number, d: number): boolean {
  * with b = maxBoost − 1, but never more than its surface's promoted capacity (max promoted share ×
  * daily impressions). A campaign's capacity is the sum over those targets; other campaigns, the
  * licensor caps and the skip budget are ignored, so this is what the campaign could get at best.
+ * With a skip tolerance τ, only targets whose true promoted skip rate is within their surface's
+ * organic rate + τ count: what the campaign could get without any other row's slack in the skip
+ * budget, i.e. without breaching the listener guardrail on its own.
  */
-export function deliverableCapacity(w: World, truth: DayTruth, rules: DeliveryRules): Float64Array {
+export function deliverableCapacity(w: World, truth: DayTruth, rules: DeliveryRules, skipTolerance = Infinity): Float64Array {
   const m = w.model;
   const out = new Float64Array(m.campaignIds.length);
   const restricted = new Set<number>();
@@ -83,6 +95,7 @@ export function deliverableCapacity(w: World, truth: DayTruth, rules: DeliveryRu
     if (truth.day - m.trackRelease[t] < rules.minTrackAgeDays) continue;
     const k = keyOf(w, t, mk, SAMPLE_SURFACES[m.targetSurface[i]]);
     if (k < 0 || !(truth.organic[k] > 0)) continue;
+    if (truth.pSkip[k] > truth.meanSkip[w.group[k]] + skipTolerance) continue;
     out[c] += Math.min(truth.capacity[w.group[k]], truth.organic[k] * full);
   }
   return out;
@@ -108,6 +121,8 @@ export class PolicyMetrics {
   readonly campaignDelivered: Float64Array;
   /** per campaign: deliverable impressions summed over the flight days it runs */
   readonly campaignCapacity: Float64Array;
+  /** the same, counting only targets within the listener guardrail */
+  readonly campaignGuarded: Float64Array;
   readonly licensorDelivered: Float64Array;
   readonly daily: DayRecord[] = [];
 
@@ -126,6 +141,7 @@ export class PolicyMetrics {
     this.rules = rules;
     this.campaignDelivered = new Float64Array(w.model.campaignIds.length);
     this.campaignCapacity = new Float64Array(w.model.campaignIds.length);
+    this.campaignGuarded = new Float64Array(w.model.campaignIds.length);
     this.licensorDelivered = new Float64Array(w.model.licensorIds.length);
   }
 
@@ -136,7 +152,11 @@ export class PolicyMetrics {
   addDay(truth: DayTruth, served: Served, rows: PublishedRows | null, rowIntent: Float64Array | null, tau: number, job: string, countBonus: boolean): DayRecord {
     const w = this.w;
     const cap = deliverableCapacity(w, truth, this.rules);
-    for (let c = 0; c < cap.length; c++) this.campaignCapacity[c] += cap[c];
+    const guarded = deliverableCapacity(w, truth, this.rules, tau);
+    for (let c = 0; c < cap.length; c++) {
+      this.campaignCapacity[c] += cap[c];
+      this.campaignGuarded[c] += guarded[c];
+    }
     let incSaves = 0;
     let incStreams = 0;
     const gSkips = new Float64Array(w.nGroups);
@@ -210,6 +230,11 @@ export class PolicyMetrics {
     let targeted = 0;
     let allowed = 0;
     let within = 0;
+    let under = 0;
+    let over = 0;
+    const ratios: number[] = [];
+    let guarded = 0;
+    let guardedWithin = 0;
     for (let c = 0; c < m.campaignIds.length; c++) {
       const target = m.campTarget[c];
       if (!(Number.isFinite(target) && target > 0)) continue;
@@ -220,7 +245,15 @@ export class PolicyMetrics {
       // the delivery goal is judged only where the campaign's own rows could carry its target
       if (target * active > this.campaignCapacity[c]) continue;
       allowed++;
-      if (Math.abs(this.campaignDelivered[c] / (target * active) - 1) <= 0.15) within++;
+      const ratio = this.campaignDelivered[c] / (target * active);
+      if (target * active <= this.campaignGuarded[c]) {
+        guarded++;
+        if (Math.abs(ratio - 1) <= 0.15) guardedWithin++;
+      }
+      ratios.push(ratio);
+      if (ratio < 0.85) under++;
+      else if (ratio > 1.15) over++;
+      else within++;
     }
     let total = 0;
     for (const v of this.licensorDelivered) total += v;
@@ -242,9 +275,21 @@ export class PolicyMetrics {
       group_days: this.groupDays,
       campaigns_with_target: targeted,
       campaigns_capacity_allows: allowed,
+      campaigns_guardrail_allows: guarded,
+      paced_within_15pct_guardrail_allows: rate(guarded > 0 ? guardedWithin / guarded : 0),
+      campaigns_under_delivered: under,
+      campaigns_over_delivered: over,
+      delivery_ratio_median: rate(median(ratios)),
       job_failures: this.jobFailures,
     };
   }
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = xs.slice().sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /** Totals to 0.01 and rates to 1e-6: enough for any comparison, and stable text for byte-equal runs. */

@@ -59,11 +59,12 @@ ${ticks}<text x="${(L + W - 20) / 2}" y="${H - B + 28}" font-size="11" text-anch
 
 export function renderSimulationReport(r: SimulationResult): string {
   const names = Object.keys(r.policies);
-  const head = ['policy', 'incr. saves', 'incr. streams', 'revenue', 'promoted skip', 'organic skip', 'breach share', 'breaches', 'paced ±15%', 'licensor HHI', 'exploration cost', 'capacity use', 'job days kept previous'];
+  const head = ['policy', 'incr. saves', 'incr. streams', 'revenue', 'promoted skip', 'organic skip', 'breach share', 'breaches', 'paced ±15% (of capacity allows: under / over)', 'paced ±15% (of guardrail allows)', 'licensor HHI', 'exploration cost', 'capacity use', 'job days kept previous'];
   const rows = names.map((n) => {
     const p = r.policies[n];
     return [n, fmt(p.incremental_saves), fmt(p.incremental_streams), fmt(p.revenue), fmt(p.promoted_skip_rate, 4), fmt(p.organic_skip_rate, 4),
-      fmt(p.breach_share, 4), `${p.breaches} / ${p.group_days}`, fmt(p.paced_within_15pct, 3), fmt(p.licensor_hhi, 4), fmt(p.exploration_cost, 1), fmt(p.capacity_use, 3), p.job_failures];
+      fmt(p.breach_share, 4), `${p.breaches} / ${p.group_days}`, `${fmt(p.paced_within_15pct, 3)} of ${p.campaigns_capacity_allows}: ${p.campaigns_under_delivered} / ${p.campaigns_over_delivered}`,
+      `${fmt(p.paced_within_15pct_guardrail_allows, 3)} of ${p.campaigns_guardrail_allows}`, fmt(p.licensor_hhi, 4), fmt(p.exploration_cost, 1), fmt(p.capacity_use, 3), p.job_failures];
   });
   const spec = r.policies.spec, oracle = r.policies.oracle, uniform = r.policies.uniform;
   const verdict: string[] = [];

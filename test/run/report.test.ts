@@ -174,7 +174,7 @@ describe('the report as a reader sees it', () => {
 
 describe('the simulation page', () => {
   it('labels the days along each per-day chart and never prints "-0"', () => {
-    const p = { incremental_saves: -1, incremental_streams: 0, revenue: 0, promoted_skip_rate: 0.3, organic_skip_rate: 0.28, breach_share: 0, breaches: 0, group_days: 1, paced_within_15pct: 0, licensor_hhi: 0, exploration_cost: 0, capacity_use: 0, job_failures: 0 };
+    const p = { incremental_saves: -1, incremental_streams: 0, revenue: 0, promoted_skip_rate: 0.3, organic_skip_rate: 0.28, breach_share: 0, breaches: 0, group_days: 1, paced_within_15pct: 0.25, campaigns_capacity_allows: 4, campaigns_under_delivered: 2, campaigns_over_delivered: 1, paced_within_15pct_guardrail_allows: 0.5, campaigns_guardrail_allows: 2, licensor_hhi: 0, exploration_cost: 0, capacity_use: 0, job_failures: 0 };
     const day = (saves: number) => ({ incremental_saves: saves, breaches: 0, promoted_impressions: 5 });
     const r = {
       world: { seed: '1', scale: 0.05, days: 3, start: '2026-01-15', promoted_penalty: 1, drift: 0.1, cold_start_share: null },
@@ -187,6 +187,9 @@ describe('the simulation page', () => {
     expect(html).toMatch(/text-anchor="middle">3<\/text>/);
     expect(html).toContain('>-0.5</text>');
     expect(html).not.toMatch(/>-0<\/text>/);
+    // delivery: within ±15% of those capacity allows, with the misses under / over, and of those the guardrail allows
+    expect(html).toContain('0.250 of 4: 2 / 1');
+    expect(html).toContain('0.500 of 2');
   });
 });
 

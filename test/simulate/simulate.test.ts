@@ -212,6 +212,14 @@ describe('the world', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(5);
+    // within the guardrail: only targets whose true promoted skip rate is within organic + τ count
+    const guarded = deliverableCapacity(w, truth0, rules, 0.02);
+    let fewer = 0;
+    for (let c = 0; c < m.campaignIds.length; c++) {
+      expect(guarded[c]).toBeLessThanOrEqual(caps[0][c]);
+      if (guarded[c] < caps[0][c]) fewer++;
+    }
+    expect(fewer).toBeGreaterThan(0);
     // deliver exactly the target to every campaign whose capacity allows it, nothing to the others
     let allows = 0;
     let targeted = 0;
@@ -237,6 +245,22 @@ describe('the world', () => {
     expect(allows).toBeGreaterThan(0);
     expect(allows).toBeLessThan(targeted);
     expect(s.paced_within_15pct).toBe(1);
+    expect(s.campaigns_guardrail_allows).toBeGreaterThan(0);
+    expect(s.campaigns_guardrail_allows).toBeLessThan(allows);
+    expect(s.paced_within_15pct_guardrail_allows).toBe(1);
+    expect(s.delivery_ratio_median).toBe(1);
+    expect(s.campaigns_under_delivered + s.campaigns_over_delivered).toBe(0);
+    // then miss every other one: half of the target, or twice it
+    let k = 0;
+    for (let c = 0; c < m.campaignIds.length; c++) {
+      if (!(metrics.campaignDelivered[c] > 0)) continue;
+      if (k % 2 === 1) metrics.campaignDelivered[c] *= k % 4 === 1 ? 0.5 : 2;
+      k++;
+    }
+    const missed = metrics.summary();
+    expect(missed.campaigns_under_delivered).toBe(Math.floor((allows + 2) / 4));
+    expect(missed.campaigns_over_delivered).toBe(Math.floor(allows / 4));
+    expect(missed.paced_within_15pct).toBeCloseTo(Math.ceil(allows / 2) / allows, 6);
   });
 
   it('draws outcomes that follow the truth: observed rates within binomial intervals on a large day', () => {
