@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { generateSample, parseDay } from './generate.ts';
 
 /** bump when the generator's output changes, so old default samples are not reused */
-export const SAMPLE_GENERATOR_VERSION = 2;
+export const SAMPLE_GENERATOR_VERSION = 3;
 
 export interface DefaultSample {
   dir: string;

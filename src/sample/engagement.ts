@@ -74,8 +74,11 @@ export interface EngagementKeys {
 /** Keys and rates in the order the generator draws them; `rng` is the `${seed}:engagement` stream. */
 export function buildKeys(m: SampleModel, rng: Rng): EngagementKeys {
   const lastDay = m.asOfDay - 1;
-  // promoted window per (track, market, surface) of non-cold campaigns: union of their running days
+  // promoted window per (track, market, surface) of non-cold campaigns: union of their running days;
+  // and, for a key of a campaign with a daily target, the share of its organic exposure that the
+  // target asks for, so that its past delivery was paced near the target (not above it whatever it asked)
   const windows = new Map<number, [number, number]>();
+  const paced = new Map<number, number>();
   const pairs = new Set<number>();
   const nM = m.markets.length;
   for (let i = 0; i < m.targetCampaign.length; i++) {
@@ -89,6 +92,7 @@ export function buildKeys(m: SampleModel, rng: Rng): EngagementKeys {
     else to = m.campEnd[c] === NULL_DAY ? lastDay : Math.min(m.campEnd[c], lastDay);
     if (to < from) continue;
     const key = (t * nM + m.targetMarket[i]) * 3 + m.targetSurface[i];
+    if (m.campTarget[c] > 0 && m.campReach[c] > 0 && !paced.has(key)) paced.set(key, m.campTarget[c] / m.campReach[c]);
     const w = windows.get(key);
     if (!w) windows.set(key, [from, to]);
     else windows.set(key, [Math.min(w[0], from), Math.max(w[1], to)]);
@@ -127,7 +131,11 @@ export function buildKeys(m: SampleModel, rng: Rng): EngagementKeys {
       if (w) {
         k.promoFrom[i] = w[0];
         k.promoTo[i] = w[1];
-        k.promoFactor[i] = rng.range(0.3, 1.2);
+        const draw = rng.range(0.3, 1.2);
+        const ask = paced.get(pair * 3 + s);
+        // the same draw either way, so the other keys' streams do not move: a paced key delivered
+        // 0.7–1.3 × what its target asked, never more than an unpaced key's most
+        k.promoFactor[i] = ask === undefined ? draw : Math.min(1.2, ask * (0.7 + ((draw - 0.3) / 0.9) * 0.6));
       }
       const clamp = (x: number) => Math.min(0.98, Math.max(0.001, x));
       k.stream[i] = clamp(m.trackStream[t] + rng.range(-0.05, 0.05));

@@ -46,6 +46,8 @@ export interface SampleModel {
   campCommission: Float64Array;
   /** NaN = NULL */
   campTarget: Float64Array;
+  /** mean daily organic impressions over the campaign's unrestricted targets (what its target was sized on) */
+  campReach: Float64Array;
   /** cold start: never promoted yet */
   campCold: Uint8Array;
   targetCampaign: Int32Array;
@@ -283,6 +285,7 @@ export function buildModel(opts: ModelOptions): SampleModel {
     campPausedFrom,
     campCommission,
     campTarget,
+    campReach: reach,
     campCold,
     targetCampaign: Int32Array.from(tc),
     targetMarket: Int32Array.from(tm),
