@@ -127,7 +127,15 @@ export function score(input: ScoreInput, spec: ScoringSpec, ctx: ScoreContext): 
 
   // campaign pacing: per-campaign bounds of the LP, split over the campaign's rows by headroom
   const paced = pacingBounds(
-    { ...num, upper: out.upper, reason: explored.reason },
+    {
+      ...num,
+      campaign: intern(strings.campaign_id).ids,
+      market: markets.ids,
+      upper: out.upper,
+      headroom: out.headroom,
+      skipExcess: out.skipExcess,
+      reason: explored.reason,
+    },
     {
       forecastDays: spec.engagement.forecast_days,
       maxBoost: spec.allocation.max_boost,
