@@ -38,7 +38,7 @@ engagement AS (
     SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.skips AS FLOAT64), 0)) AS promoted_skips,
     SUM(IF(e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @window_days DAY), e.w * CAST(e.saves AS FLOAT64), 0)) AS promoted_saves,
     SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL 28 DAY), CAST(e.streams AS FLOAT64), 0)) AS streams_28d,
-    SUM(IF(e.event_date >= DATE_SUB(@as_of, INTERVAL @forecast_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS recent_impressions
+    SUM(IF(NOT e.promoted AND e.event_date >= DATE_SUB(@as_of, INTERVAL @forecast_days DAY), CAST(e.impressions AS FLOAT64), 0)) AS recent_impressions
   FROM (
     -- recency weight of the window's counts: yesterday 1, halved every @half_life_days days
     -- (0: every day of the window counts fully); the activity and forecast sums stay unweighted
