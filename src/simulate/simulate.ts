@@ -40,7 +40,7 @@ export interface SimulateOptions extends WorldOptions {
   baselines?: readonly string[];
   /** where stores and the sample go (default a temp directory, removed afterwards) */
   workDir?: string;
-  /** jobs run at once per day (default 2) */
+  /** jobs run at once (default 2); each policy runs its days in order, side by side with the others */
   concurrency?: number;
   onDay?: (t: number, days: number, seconds: number) => void;
 }
@@ -80,12 +80,39 @@ function policyNames(specs: string[]): string[] {
   return names;
 }
 
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+/** At most `limit` holders at once, served in the order they asked. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(limit: number) {
+    this.free = Math.max(1, limit);
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** A value one chain produces and another awaits. */
+class Deferred<T> {
+  resolve!: (value: T) => void;
+  reject!: (err: unknown) => void;
+  readonly promise = new Promise<T>((resolve, reject) => {
+    this.resolve = resolve;
+    this.reject = reject;
+  });
+  constructor() {
+    // a rejection nobody awaits (no uniform policy) is not an unhandled one
+    this.promise.catch(() => undefined);
+  }
 }
 
 export async function simulate(opts: SimulateOptions): Promise<SimulationResult> {
@@ -158,36 +185,59 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationResult>
     }
 
     const seed = seedOf(`${opts.seed}|world`);
-    const rowsBuffer = allocateRows(2 * world.nKeys);
+    // Each policy is a chain of days (its job, then the world serving it, then its outcomes appended
+    // for its next job), and chains run side by side: a policy's day needs only its own previous
+    // day, except `uniform`, which matches the spec's harm of the same day. So one policy's world
+    // step overlaps another's job, and at most `concurrency` jobs run at once. Every draw is a hash
+    // of (seed, day, key), so the order chains interleave in changes nothing they compute.
+    const slots = new Slots(opts.concurrency ?? 2);
+    const truths = new Map<number, { truth: DayTruth; left: number }>();
+    const truthOf = (t: number): DayTruth => {
+      let e = truths.get(t);
+      if (!e) truths.set(t, (e = { truth: dayTruth(world, t), left: policies.length }));
+      return e.truth;
+    };
+    const specExcess = Array.from({ length: opts.days }, () => new Deferred<Float64Array>());
+    const daysDone = new Int32Array(opts.days);
     let jobSeconds = 0;
     let worldSeconds = 0;
-    for (let t = 0; t < opts.days; t++) {
-      const asOf = dateOf(world.startDay + t);
-      const tj = performance.now();
-      const withJobs = policies.filter((p) => p.catalog);
-      await pool(withJobs, opts.concurrency ?? 2, async (p) => {
-        p.job = p.store ? await runPolicyJob(p, asOf, workDir, jobFile) : await scorePolicy(p, asOf, jobFile, world);
-      });
-      jobSeconds += (performance.now() - tj) / 1000;
-      const tw = performance.now();
-      const truth = dayTruth(world, t);
-      let specExcess: Float64Array | null = null;
-      for (const p of policies) {
+    const chain = async (p: Policy): Promise<void> => {
+      const rowsBuffer = p.catalog ? allocateRows(2 * world.nKeys) : null;
+      for (let t = 0; t < opts.days; t++) {
+        const asOf = dateOf(world.startDay + t);
+        if (p.catalog) {
+          await slots.acquire();
+          const tj = performance.now();
+          try {
+            p.job = p.store ? await runPolicyJob(p, asOf, workDir, jobFile) : await scorePolicy(p, asOf, jobFile, world);
+          } finally {
+            jobSeconds += (performance.now() - tj) / 1000;
+            slots.release();
+          }
+        }
         const rows = p.store ? await readPublished(p.store, DATASET, world) : p.scored;
-        const rowIntent = rows ? decide(p, rows, world, truth, params, specExcess) : null;
+        const excess = p.kind === 'uniform' ? await specExcess[t].promise : null;
+        const tw = performance.now();
+        const truth = truthOf(t);
+        const rowIntent = rows ? decide(p, rows, world, truth, params, excess) : null;
         const intent = new Float64Array(world.nKeys);
         if (rows && rowIntent) for (let r = 0; r < rows.n; r++) if (rowIntent[r] > 0 && rows.key[r] >= 0) intent[rows.key[r]] += rowIntent[r];
         const served = serveDay(world, truth, intent, seed);
         p.metrics.addDay(truth, served, rows, rowIntent, params.skipTolerance, p.catalog ? p.job : 'none', p.kind === 'spec');
-        if (p.name === 'spec') specExcess = excessByGroup(world, truth, served);
-        if (p.catalog) {
-          const out = drawOutcomes(world, truth, served, seed, rowsBuffer);
-          await engine.append(p.catalog, out);
-        }
+        if (p.name === 'spec') specExcess[t].resolve(excessByGroup(world, truth, served));
+        const out = rowsBuffer ? drawOutcomes(world, truth, served, seed, rowsBuffer) : null;
+        const e = truths.get(t)!;
+        if (--e.left === 0) truths.delete(t);
+        worldSeconds += (performance.now() - tw) / 1000;
+        if (out) await engine!.append(p.catalog!, out);
+        if (++daysDone[t] === policies.length) opts.onDay?.(t, opts.days, (performance.now() - t0) / 1000);
       }
-      worldSeconds += (performance.now() - tw) / 1000;
-      opts.onDay?.(t, opts.days, (performance.now() - t0) / 1000);
-    }
+    };
+    await Promise.all(policies.map((p) => chain(p).catch((err: unknown) => {
+      // a failed chain must not leave `uniform` waiting on a spec day that will never come
+      for (const d of specExcess) d.reject(err);
+      throw err;
+    })));
     return {
       world: {
         seed: opts.seed,
