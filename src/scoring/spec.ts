@@ -88,7 +88,7 @@ const pacingSchema = z.strictObject({
   /** upper bound on a campaign's impressions today: (1 + upper_slack) x its need */
   upper_slack: nonNegative.default(0),
   /** value per impression of the need the LP leaves undelivered (the soft lower bound's penalty); 0: no lower bound */
-  shortfall_penalty: nonNegative.default(0.03),
+  shortfall_penalty: nonNegative.default(0.01),
 });
 
 const capacityOverride = z.strictObject({ market: z.string().min(1), surface: z.string().min(1), rho: share });
