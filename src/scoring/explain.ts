@@ -143,7 +143,11 @@ export function explainRow(row: Record<string, unknown>, market: MarketAllocatio
       `  pacing: target ${fmt(num(row, 'daily_impression_target'))} a day, ${fmt(num(row, 'campaign_delivered'))} delivered against ` +
         `${fmt(num(row, 'campaign_expected'))} expected so far; need today ${fmt(num(row, 'pacing_need'))} over all its rows, ` +
         `so this row may take at most ${fmt(num(row, 'pacing_cap'))} of its headroom` +
-        (num(row, 'pacing_floor') > 0 ? ` and the first ${fmt(num(row, 'pacing_floor'))} counts toward the campaign's lower bound.` : '; no lower bound (its rows cannot carry the need).'),
+        (num(row, 'pacing_floor') > 0
+          ? ` and the first ${fmt(num(row, 'pacing_floor'))} counts toward the campaign's lower bound.`
+          : num(row, 'skip_excess') > 0
+            ? '; no lower bound (the row is over the skip budget on its own: a floor would spend other rows\' slack).'
+            : '; no lower bound (the campaign\'s rows cannot carry its daily target, or the row is not eligible).'),
     );
   }
   lines.push(

@@ -43,4 +43,13 @@ describe('explainRow', () => {
     expect((e.json.constraints as { binding: boolean }[]).some((c) => c.binding)).toBe(true);
     expect(e.text).toMatch(/binding constraints in its groups: .*(surface capacity|licensor share cap)/);
   });
+
+  it('says why a paced row has no lower bound', () => {
+    const paced = rows.filter((x) => (x.daily_impression_target as number) > 0 && (x.upper as number) > 0);
+    const over = paced.find((x) => (x.skip_excess as number) > 0)!;
+    expect(over.pacing_floor).toBe(0);
+    expect(explainRow(over, marketOf(over), spec).text).toContain('over the skip budget on its own');
+    const floored = paced.find((x) => (x.pacing_floor as number) > 0)!;
+    expect(explainRow(floored, marketOf(floored), spec).text).toContain("counts toward the campaign's lower bound");
+  });
 });
