@@ -75,7 +75,9 @@ export function pacingBounds(input: PacingInput, k: PacingConstants): PacingBoun
   const floorable = new Uint8Array(n);
   // per (campaign, market): headroom of all its rows, and of the floorable ones
   const slot = new Int32Array(n).fill(-1);
-  const slots = new Map<string, number>();
+  const slots = new Map<number, number>();
+  let markets = 0;
+  for (let r = 0; r < n; r++) if (input.market[r] >= markets) markets = input.market[r] + 1;
   const all: number[] = [];
   const held: number[] = [];
   for (let r = 0; r < n; r++) {
@@ -91,7 +93,7 @@ export function pacingBounds(input: PacingInput, k: PacingConstants): PacingBoun
     // every row the SQL's reach counts (restricted ones are left out there) holds its market's part
     if (!(reach[r] > 0) || (reason[r] & Reason.RESTRICTED) !== 0) continue;
     floorable[r] = eligible && k.shortfallPenalty > 0 && target <= reach[r] && input.skipExcess[r] <= 0 ? 1 : 0;
-    const key = `${input.campaign[r]}:${input.market[r]}`;
+    const key = input.campaign[r] * markets + input.market[r];
     let s = slots.get(key);
     if (s === undefined) {
       s = all.length;

@@ -101,6 +101,17 @@ export function deliverableCapacity(w: World, truth: DayTruth, rules: DeliveryRu
   return out;
 }
 
+/** Every policy's metrics ask the same of one day's truth: computed once per day and rules. */
+const capacities = new WeakMap<DayTruth, Map<string, Float64Array>>();
+function sharedCapacity(w: World, truth: DayTruth, rules: DeliveryRules, skipTolerance: number): Float64Array {
+  let byRules = capacities.get(truth);
+  if (!byRules) capacities.set(truth, (byRules = new Map()));
+  const key = `${rules.maxBoost}|${rules.minTrackAgeDays}|${skipTolerance}`;
+  let cap = byRules.get(key);
+  if (!cap) byRules.set(key, (cap = deliverableCapacity(w, truth, rules, skipTolerance)));
+  return cap;
+}
+
 /** A group-day counts for breaches once it served at least this many promoted impressions. */
 const MIN_GROUP_PROMOTED = 1;
 
@@ -151,8 +162,8 @@ export class PolicyMetrics {
    */
   addDay(truth: DayTruth, served: Served, rows: PublishedRows | null, rowIntent: Float64Array | null, tau: number, job: string, countBonus: boolean): DayRecord {
     const w = this.w;
-    const cap = deliverableCapacity(w, truth, this.rules);
-    const guarded = deliverableCapacity(w, truth, this.rules, tau);
+    const cap = sharedCapacity(w, truth, this.rules, Infinity);
+    const guarded = sharedCapacity(w, truth, this.rules, tau);
     for (let c = 0; c < cap.length; c++) {
       this.campaignCapacity[c] += cap[c];
       this.campaignGuarded[c] += guarded[c];
