@@ -47,3 +47,15 @@ export function parseLogFormat(value: string | undefined): LogFormat | undefined
   if (value !== 'json' && value !== 'text') throw new UsageError(`--log-format: "${value}" must be json or text`);
   return value;
 }
+
+/**
+ * A numeric flag within [lo, hi], with one message for every command; `integer` also refuses
+ * fractions and anything but decimal digits ("1e3", "0x10").
+ */
+export function numberFlag(flag: string, value: string, lo: number, hi: number, opts: { integer?: boolean } = {}): number {
+  const text = value.trim();
+  const n = Number(text);
+  const ok = text !== '' && Number.isFinite(n) && n >= lo && n <= hi && (!opts.integer || (Number.isSafeInteger(n) && /^-?\d+$/.test(text)));
+  if (!ok) throw new UsageError(`${flag}: expected ${opts.integer ? 'an integer' : 'a number'} from ${lo} to ${hi}, got ${JSON.stringify(value)}`);
+  return n;
+}

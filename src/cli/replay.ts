@@ -4,7 +4,7 @@ import { UsageError } from '../core/errors.ts';
 import { parseAsOf } from '../run/as-of.ts';
 import { createLogger } from '../observability/log.ts';
 import { action } from './exit.ts';
-import { addConfigOptions, addOutputOptions, parseLogFormat, type ConfigOptionFlags, type OutputFlags } from './options.ts';
+import { addConfigOptions, addOutputOptions, numberFlag, parseLogFormat, type ConfigOptionFlags, type OutputFlags } from './options.ts';
 
 interface ReplayFlags extends ConfigOptionFlags, OutputFlags {
   spec?: string;
@@ -13,12 +13,6 @@ interface ReplayFlags extends ConfigOptionFlags, OutputFlags {
   horizon: string;
   replicates: string;
   seed: string;
-}
-
-function integer(flag: string, v: string, lo: number, hi: number): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`${flag}: expected an integer from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 /** Dates from repeated or comma-separated --as-of values, daily only, each once. */
@@ -67,9 +61,9 @@ and column), 5 infrastructure failure (safe to retry).`,
           spec: flags.spec,
           set: flags.set,
           asOfs: parseAsOfs(flags.asOf ?? []),
-          horizonDays: integer('--horizon', flags.horizon, 1, 90),
-          replicates: integer('--replicates', flags.replicates, 1, 100_000),
-          seed: integer('--seed', flags.seed, 0, 2 ** 32 - 1),
+          horizonDays: numberFlag('--horizon', flags.horizon, 1, 90, { integer: true }),
+          replicates: numberFlag('--replicates', flags.replicates, 1, 100_000, { integer: true }),
+          seed: numberFlag('--seed', flags.seed, 0, 2 ** 32 - 1, { integer: true }),
         };
         // loaded on use: the warehouse engine is heavy, and --help needs none of it
         const { replay } = await import('../replay/replay.ts');

@@ -12,6 +12,7 @@ import type { NotificationSource } from '../notify/port.ts';
 import { followWithFallback } from '../serving/follow.ts';
 import { pollLatest, type Reloader } from '../serving/reload.ts';
 import { action } from './exit.ts';
+import { numberFlag } from './options.ts';
 import { resolveConfig } from '../config/resolve.ts';
 
 interface ServeFlags {
@@ -30,14 +31,6 @@ interface ServeFlags {
   concurrency: string;
   jitter: string;
   logFormat?: string;
-}
-
-function intFlag(flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag}: "${value}" must be an integer in [${min}, ${max}]`);
-  }
-  return n;
 }
 
 const DATASET = /^[A-Za-z0-9_.-]{1,256}$/;
@@ -134,12 +127,12 @@ the --topic subscription is deleted).`,
         if (flags.logFormat && flags.logFormat !== 'json' && flags.logFormat !== 'text') {
           throw new UsageError(`--log-format: "${flags.logFormat}" must be json or text`);
         }
-        const port = intFlag('--port', flags.port, 0, 65535);
-        const pollMs = intFlag('--poll-interval', flags.pollInterval, 10, 3_600_000);
-        const safetyPollMs = intFlag('--safety-poll', flags.safetyPoll, 10, 86_400_000);
-        const maxBatch = intFlag('--max-batch', flags.maxBatch, 1, 100_000);
-        const concurrency = intFlag('--concurrency', flags.concurrency, 1, 64);
-        const jitterMs = intFlag('--jitter', flags.jitter, 0, 600_000);
+        const port = numberFlag('--port', flags.port, 0, 65535, { integer: true });
+        const pollMs = numberFlag('--poll-interval', flags.pollInterval, 10, 3_600_000, { integer: true });
+        const safetyPollMs = numberFlag('--safety-poll', flags.safetyPoll, 10, 86_400_000, { integer: true });
+        const maxBatch = numberFlag('--max-batch', flags.maxBatch, 1, 100_000, { integer: true });
+        const concurrency = numberFlag('--concurrency', flags.concurrency, 1, 64, { integer: true });
+        const jitterMs = numberFlag('--jitter', flags.jitter, 0, 600_000, { integer: true });
         // flag > PROMOSCORE_STORE > job file > default, as every command (config/resolve.ts)
         const { store: storeUri, dataset } = resolveConfig({ job: flags.job, store: flags.store, dataset: flags.dataset });
         if (!DATASET.test(dataset)) throw new UsageError(`--dataset: "${dataset}" must be letters, digits, _ . -`);

@@ -8,18 +8,11 @@ import { DEFAULT_SAMPLE_AS_OF } from '../sample/generate.ts';
 import { BASELINES, DEFAULT_SPEC, simulate } from '../simulate/simulate.ts';
 import { renderSimulationReport } from '../simulate/report.ts';
 import { action } from './exit.ts';
+import { numberFlag } from './options.ts';
 
 // The spec that ships with the package (src/cli or lib/cli → specs/), so that `simulate` works from any
 // directory, as `run` does.
 const PACKAGED_SPEC = fileURLToPath(new URL('../../specs/default.yaml', import.meta.url));
-
-function num(flag: string, v: string, lo: number, hi: number, integer = false): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
-  }
-  return n;
-}
 
 function date(flag: string, v: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new UsageError(`${flag}: expected a date YYYY-MM-DD, got ${JSON.stringify(v)}`);
@@ -77,12 +70,12 @@ breaches, campaign delivery, licensor concentration. Definitions: docs/evaluatio
         const result = await simulate({
           specs: flags.spec.length ? flags.spec : [PACKAGED_SPEC],
           seed: flags.seed,
-          scale: num('--scale', flags.scale, 0.001, 100),
-          days: num('--days', flags.days, 1, 365, true),
+          scale: numberFlag('--scale', flags.scale, 0.001, 100),
+          days: numberFlag('--days', flags.days, 1, 365, { integer: true }),
           start: date('--start', flags.start),
-          promotedPenalty: num('--promoted-penalty', flags.promotedPenalty, 0, 10),
-          drift: num('--drift', flags.drift, 0, 10),
-          coldStartShare: flags.coldStartShare === undefined ? undefined : num('--cold-start-share', flags.coldStartShare, 0, 1),
+          promotedPenalty: numberFlag('--promoted-penalty', flags.promotedPenalty, 0, 10),
+          drift: numberFlag('--drift', flags.drift, 0, 10),
+          coldStartShare: flags.coldStartShare === undefined ? undefined : numberFlag('--cold-start-share', flags.coldStartShare, 0, 1),
           baselines: policies,
           workDir: flags.workDir,
           onDay: (t, days, s) => process.stderr.write(`day ${t + 1}/${days} done at ${s.toFixed(1)} s\n`),

@@ -96,7 +96,7 @@ describe('promoscore serve (child process)', () => {
   });
 
   it.each([
-    [['--port', 'http'], /--port: .*http.* must be an integer/],
+    [['--port', 'http'], /--port: expected an integer from 0 to 65535, got \\?"http/],
     [['--shards', '4/4'], /--shards: .*0 <= i < n/],
     [['--store', 'ftp://x'], /--store: .*ftp:\/\/x/],
     [['--subscription', 'pubsub://projects/x'], /--subscription/],

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.ts';
 import { readVersionTable } from '../../snapshot/snapshot-reader.ts';
 import { action } from '../exit.ts';
+import { numberFlag } from '../options.ts';
 import { checkKey, manifestOf, requireVersion, resolveVersion } from '../versions.ts';
 import { common, open, type Common } from './common.ts';
 import { formatTable, json, num, out } from './format.ts';
@@ -38,8 +38,7 @@ Examples:
     )
     .action(
       action(async (version: string | undefined, f: HeadFlags) => {
-        const limit = Number(f.limit);
-        if (!/^\d+$/.test(f.limit) || limit < 1 || limit > MAX_LIMIT) throw new UsageError(`--limit: "${f.limit}" must be an integer in [1, ${MAX_LIMIT}]`);
+        const limit = numberFlag('--limit', f.limit, 1, MAX_LIMIT, { integer: true });
         const market = f.market?.toUpperCase();
         const { store, dataset } = await open(f);
         if (version) await requireVersion(store, dataset, version);
