@@ -68,7 +68,7 @@ const explorationSchema = z.strictObject({
 
 const valueSchema = z.strictObject({
   save_weight: nonNegative.default(1),
-  skip_excess_weight: nonNegative.default(1),
+  skip_excess_weight: nonNegative.default(0.5),
   commission_weight: nonNegative.default(0.05),
 });
 

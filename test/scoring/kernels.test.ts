@@ -95,9 +95,10 @@ describe.each([
     // the candidate bonus: its width counts every impression behind the save rate, sqrt(0.044 * 0.956 / (200 + 50))
     expect(out.bonus[0]).toBeCloseTo(Math.sqrt((0.044 * 0.956) / 250), 12);
     expect(out.pacing[0]).toBeCloseTo(1.25, 14); // 1 + 0.5 * (1 - 500 / 1000)
-    // ((0.044 - 0.001) - (53/210 - 0.2) + 0.05 * 0.2) * 1.25: saves gained over the displaced organic
-    // impression (save rate 0.001), excess skips, commission; the bonus is added later, by the budget
-    expect(out.value[0]).toBeCloseTo((0.044 - 0.001 - (53 / 210 - 0.2) + 0.01) * 1.25, 12);
+    // ((0.044 - 0.001) - 0.5 * (53/210 - 0.2) + 0.05 * 0.2) * 1.25: saves gained over the displaced organic
+    // impression (save rate 0.001), excess skips at their weight 0.5, commission; the bonus is added
+    // later, by the budget
+    expect(out.value[0]).toBeCloseTo((0.044 - 0.001 - 0.5 * (53 / 210 - 0.2) + 0.01) * 1.25, 12);
     expect(out.forecast[0]).toBe(100);
     expect(out.headroom[0]).toBe(100);
     expect(out.upper[0]).toBe(1);
@@ -137,7 +138,7 @@ describe.each([
     const spec = parseSpec({ value: { commission_weight: 0, save_weight: 0 }, exploration: { method: 'none' } }, 'test');
     const out = allocateKernelOutput(1);
     scoreKernel(kernelConstants(spec), oneRow(), out);
-    expect(out.value[0]).toBeCloseTo(-(53 / 210 - 0.2), 14);
+    expect(out.value[0]).toBeCloseTo(-0.5 * (53 / 210 - 0.2), 14); // excess skips at their default weight 0.5
     expect(out.reason[0] & Reason.NO_VALUE).toBe(Reason.NO_VALUE);
   });
 });
