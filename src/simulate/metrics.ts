@@ -5,6 +5,7 @@
  * increment by construction and two policies differ only by what they decided.
  */
 import { dateOf } from '../core/dates.ts';
+import { quantile } from '../replay/bootstrap.ts';
 import { SAMPLE_SURFACES } from '../sample/markets.ts';
 import { NULL_DAY } from '../sample/model.ts';
 import type { PublishedRows } from './read-published.ts';
@@ -257,14 +258,15 @@ export class PolicyMetrics {
       if (target * active > this.campaignCapacity[c]) continue;
       allowed++;
       const ratio = this.campaignDelivered[c] / (target * active);
+      const onTarget = Math.abs(ratio - 1) <= 0.15;
+      ratios.push(ratio);
+      if (onTarget) within++;
+      else if (ratio < 1) under++;
+      else over++;
       if (target * active <= this.campaignGuarded[c]) {
         guarded++;
-        if (Math.abs(ratio - 1) <= 0.15) guardedWithin++;
+        if (onTarget) guardedWithin++;
       }
-      ratios.push(ratio);
-      if (ratio < 0.85) under++;
-      else if (ratio > 1.15) over++;
-      else within++;
     }
     let total = 0;
     for (const v of this.licensorDelivered) total += v;
@@ -290,17 +292,10 @@ export class PolicyMetrics {
       paced_within_15pct_guardrail_allows: rate(guarded > 0 ? guardedWithin / guarded : 0),
       campaigns_under_delivered: under,
       campaigns_over_delivered: over,
-      delivery_ratio_median: rate(median(ratios)),
+      delivery_ratio_median: rate(ratios.length ? quantile(ratios, 0.5) : 0),
       job_failures: this.jobFailures,
     };
   }
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = xs.slice().sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /** Totals to 0.01 and rates to 1e-6: enough for any comparison, and stable text for byte-equal runs. */
